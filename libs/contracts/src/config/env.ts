@@ -1,0 +1,75 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import { IsIn, IsInt, Matches, Max, Min, validateSync } from 'class-validator';
+
+type Ctor<T> = new () => T;
+
+/** Parses "true"/"false" (any case); anything else is left as-is so validation rejects it. */
+export const BoolFromEnv = () =>
+  Transform(({ value }) => {
+    if (typeof value !== 'string') return value;
+    const v = value.trim().toLowerCase();
+    return v === 'true' ? true : v === 'false' ? false : value;
+  });
+
+/** Settings every service process needs. */
+export class CommonEnv {
+  @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'DATABASE_URL must be a postgres:// URL' })
+  DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/gatehouse';
+
+  @Matches(/^(nats|tls):\/\/[^\s,]+(,(nats|tls):\/\/[^\s,]+)*$/, {
+    message: 'NATS_URL must be one or more comma-separated nats:// URLs',
+  })
+  NATS_URL = 'nats://127.0.0.1:4222';
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL = 'info';
+
+  /** Postgres pool size per process (see docs/configuration.md for the sizing rule). */
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  DB_POOL_MAX = 10;
+
+  /** How many JetStream messages one consumer works on at once in this process. */
+  @IsInt()
+  @Min(1)
+  @Max(1024)
+  CONSUMER_CONCURRENCY = 32;
+
+  /** Deliveries of one message before it is dead-lettered. */
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  MAX_DELIVERIES = 5;
+
+  /** JetStream stream replicas: 1 on a single server, 3 on a cluster. */
+  @IsInt()
+  @Min(1)
+  @Max(5)
+  STREAM_REPLICAS = 1;
+}
+
+export class EnvValidationError extends Error {}
+
+/**
+ * Validates `raw` (normally process.env) against `cls`. Unset variables keep the class defaults;
+ * a bad value throws an error that names every offending variable.
+ */
+export function validateEnv<T extends object>(cls: Ctor<T>, raw: Record<string, unknown> = process.env): T {
+  const defaults = new cls() as Record<string, unknown>;
+  const picked: Record<string, unknown> = {};
+  for (const key of Object.keys(defaults)) {
+    const v = raw[key];
+    if (v !== undefined && v !== '') picked[key] = v;
+  }
+  const instance = plainToInstance(cls, picked, { enableImplicitConversion: true, exposeDefaultValues: true });
+  const errors = validateSync(instance as object, { whitelist: true });
+  if (errors.length > 0) {
+    const lines = errors.map((e) => {
+      const given = JSON.stringify(raw[e.property]);
+      return `  ${e.property}=${given}: ${Object.values(e.constraints ?? {}).join('; ')}`;
+    });
+    throw new EnvValidationError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  return instance;
+}

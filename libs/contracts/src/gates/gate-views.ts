@@ -1,0 +1,64 @@
+import type { DecidedBy, Decision, GateChoice, GatePolicy, GateState } from '../abi/gate-abi';
+import type { ReplyPayloadDto } from './reply.dto';
+
+/** The prompt stored under `ui:<g>`. */
+export interface GatePrompt {
+  schemaVersion: number;
+  gateKey: string;
+  title: string;
+  plan: unknown;
+  planHash: string;
+  choices: GateChoice[];
+  deadlineAt: string;
+  policy: GatePolicy;
+}
+
+/** The value stored under `ui:<g>:result`. */
+export interface GateResult {
+  choice: string;
+  rationale: string | null;
+  dedupeKey: string;
+  origin: string;
+  actor: string | null;
+  payloadHash: string;
+  at: string;
+}
+
+/** The value stored under `decision:<g>`. */
+export interface GateDecisionValue {
+  decision: Decision;
+  by: DecidedBy;
+  at: string;
+}
+
+export interface GateSummary {
+  gateKey: string;
+  state: GateState;
+  topic: string;
+  deadlineAt: string;
+  openedAt: string;
+  closedAt: string | null;
+}
+
+export interface GateDetail extends GateSummary {
+  prompt: GatePrompt;
+  result: GateResult | null;
+  decision: GateDecisionValue | null;
+}
+
+/** A reply as the gates service receives it, whatever surface it came by. */
+export interface GateReplyCommand {
+  workflowId: string;
+  gateKey: string;
+  topic: string;
+  payload: ReplyPayloadDto;
+  dedupeKey: string;
+  origin: string;
+  actor: string | null;
+}
+
+export interface GateReplyResult {
+  ok: true;
+  state: GateState;
+  duplicate: boolean;
+}

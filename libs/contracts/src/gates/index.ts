@@ -1,0 +1,3 @@
+export * from './reply.dto';
+export * from './gate-views';
+export * from './gate-events';

@@ -1,0 +1,113 @@
+import { Type } from 'class-transformer';
+import {
+  Allow,
+  ArrayMaxSize,
+  IsArray,
+  IsDefined,
+  IsIn,
+  IsOptional,
+  IsString,
+  Matches,
+  MaxLength,
+  MinLength,
+  ValidateNested,
+} from 'class-validator';
+
+/** One RFC 6902 operation of a plan patch. */
+export class JsonPatchOpDto {
+  @IsIn(['add', 'remove', 'replace', 'move', 'copy', 'test'])
+  op!: 'add' | 'remove' | 'replace' | 'move' | 'copy' | 'test';
+
+  @IsString()
+  @MaxLength(512)
+  path!: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(512)
+  from?: string;
+
+  @Allow()
+  value?: unknown;
+}
+
+export class ReplyPayloadDto {
+  @IsString()
+  @MinLength(1)
+  @MaxLength(64)
+  choice!: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(4000)
+  rationale?: string;
+
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(100)
+  @ValidateNested({ each: true })
+  @Type(() => JsonPatchOpDto)
+  patch?: JsonPatchOpDto[];
+}
+
+/** Printable, no whitespace: dedupe keys are echoed in logs and audit entries. */
+export const DEDUPE_KEY_PATTERN = /^[\x21-\x7e]{1,200}$/;
+
+/** Body of POST /api/runs/:wid/gates/:g/reply. */
+export class GateReplyDto {
+  @IsDefined()
+  @ValidateNested()
+  @Type(() => ReplyPayloadDto)
+  payload!: ReplyPayloadDto;
+
+  @IsString()
+  @Matches(DEDUPE_KEY_PATTERN, { message: 'dedupeKey must be 1-200 printable characters without spaces' })
+  dedupeKey!: string;
+}
+
+/** Body of POST /api/events/hitl, and of a message published on `human.<wid>.<g>`. */
+export class HitlEventDto {
+  @IsString()
+  @MaxLength(64)
+  workflowId!: string;
+
+  @IsString()
+  @MaxLength(64)
+  gateKey!: string;
+
+  @IsString()
+  @MaxLength(80)
+  topic!: string;
+
+  @IsDefined()
+  @ValidateNested()
+  @Type(() => ReplyPayloadDto)
+  payload!: ReplyPayloadDto;
+
+  @IsString()
+  @Matches(DEDUPE_KEY_PATTERN, { message: 'dedupeKey must be 1-200 printable characters without spaces' })
+  dedupeKey!: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  origin?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  actor?: string;
+}
+
+/** Body of POST /api/runs/:wid/approve-plan (legacy bridge). */
+export class ApprovePlanDto {
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  approvedBy!: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(4000)
+  notes?: string;
+}

@@ -1,0 +1,65 @@
+/**
+ * Every NATS subject of the platform, defined once. JetStream facts live under `evt.>`,
+ * queue work under `q.>`, external human replies under `human.>`, system signals under `sys.>`,
+ * request/reply commands under `rpc.>`.
+ */
+export const subjects = {
+  /** runs: a run needs a human decision. */
+  gateRequested: (wid: string, g: string) => `evt.runs.gate-requested.${wid}.${g}`,
+  /** runs: a run's status snapshot changed (UX channel and cleanup). */
+  runUpdated: (wid: string) => `evt.runs.run-updated.${wid}`,
+  /** gates: a gate opened with its deadline. */
+  gateOpened: (wid: string, g: string) => `evt.gates.gate-opened.${wid}.${g}`,
+  /** gates: a gate left PENDING. */
+  gateDecided: (wid: string, g: string) => `evt.gates.gate-decided.${wid}.${g}`,
+  /** escalation: a deadline passed. */
+  deadlinePassed: (wid: string, g: string) => `evt.escalation.deadline-passed.${wid}.${g}`,
+  /** Parent run steps on intentQ, partitioned. */
+  intentTask: (partition: string) => `q.intentQ.${partition}`,
+  /** Child tasks of ExecuteST on sbxQ, partitioned. */
+  sandboxTask: (partition: string) => `q.sbxQ.${partition}`,
+};
+
+/** Wildcards used by stream and consumer definitions and by listeners. */
+export const subjectFilters = {
+  events: 'evt.>',
+  gateRequested: 'evt.runs.gate-requested.>',
+  runUpdated: 'evt.runs.run-updated.>',
+  gateOpened: 'evt.gates.gate-opened.>',
+  gateDecided: 'evt.gates.gate-decided.>',
+  gatesAll: 'evt.gates.>',
+  deadlinePassed: 'evt.escalation.deadline-passed.>',
+  queues: 'q.>',
+  intentQueue: 'q.intentQ.>',
+  sandboxQueue: 'q.sbxQ.>',
+  human: 'human.>',
+  sys: 'sys.>',
+};
+
+/** Request/reply patterns (NestJS NATS transport, queue group per service). */
+export const rpc = {
+  runs: {
+    createIntent: 'rpc.runs.create-intent',
+    startRun: 'rpc.runs.start-run',
+    getRun: 'rpc.runs.get-run',
+    health: 'rpc.runs.health',
+  },
+  gates: {
+    list: 'rpc.gates.list',
+    get: 'rpc.gates.get',
+    reply: 'rpc.gates.reply',
+    pendingPlanGate: 'rpc.gates.pending-plan-gate',
+    health: 'rpc.gates.health',
+  },
+  escalation: {
+    get: 'rpc.escalation.get',
+    health: 'rpc.escalation.health',
+  },
+} as const;
+
+/** Queue group names: replicas of one service share each subscription. */
+export const SERVICE_NAMES = ['gateway', 'runs', 'gates', 'escalation'] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+
+/** Header carrying the correlation id across HTTP, request/reply and JetStream. */
+export const CORRELATION_HEADER = 'x-correlation-id';

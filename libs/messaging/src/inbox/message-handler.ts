@@ -1,0 +1,16 @@
+import type { EntityManager } from 'typeorm';
+import type { ConsumerDefinition } from '../jetstream/definitions';
+import type { InboundMessage } from './inbound-message';
+
+/**
+ * A durable consumer's handler. `prepare` runs outside any transaction (slow calls such as a
+ * sandbox); `handle` runs inside the transaction that also records the message in the inbox,
+ * so its effects happen exactly once. Throwing from either retries with backoff.
+ */
+export interface MessageHandler<P = void> {
+  readonly consumer: ConsumerDefinition;
+  prepare?(msg: InboundMessage): Promise<P>;
+  handle(tx: EntityManager, msg: InboundMessage, prepared: P): Promise<void>;
+  /** Runs in the dead-letter transaction, e.g. to fail the run the message belonged to. */
+  onDeadLetter?(tx: EntityManager, msg: InboundMessage, error: Error): Promise<void>;
+}

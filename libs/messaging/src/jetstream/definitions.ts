@@ -1,0 +1,82 @@
+import { subjectFilters } from '@gatehouse/contracts';
+
+/**
+ * Every stream and durable consumer of the platform, declared once and provisioned by
+ * `provisionStreams` (run by `npm start` and by every service at boot, idempotently).
+ */
+export interface StreamDefinition {
+  name: string;
+  subjects: string[];
+  retention: 'limits' | 'workqueue';
+  /** Seconds a stored message is kept (limits retention). */
+  maxAgeS: number;
+  /** Window in which a repeated Nats-Msg-Id is dropped by the server. */
+  duplicateWindowS: number;
+}
+
+export interface ConsumerDefinition {
+  stream: string;
+  durable: string;
+  filterSubject: string;
+  /** Seconds before an unacknowledged delivery is redelivered. */
+  ackWaitS: number;
+  maxAckPending: number;
+}
+
+export const STREAMS = {
+  events: {
+    name: 'GATEHOUSE_EVENTS',
+    subjects: [subjectFilters.events],
+    retention: 'limits',
+    maxAgeS: 7 * 24 * 3600,
+    duplicateWindowS: 120,
+  },
+  queues: {
+    name: 'GATEHOUSE_QUEUES',
+    subjects: [subjectFilters.queues],
+    retention: 'workqueue',
+    maxAgeS: 7 * 24 * 3600,
+    duplicateWindowS: 120,
+  },
+  human: {
+    name: 'GATEHOUSE_HUMAN',
+    subjects: [subjectFilters.human],
+    retention: 'limits',
+    maxAgeS: 30 * 24 * 3600,
+    duplicateWindowS: 120,
+  },
+  sys: {
+    name: 'GATEHOUSE_SYS',
+    subjects: [subjectFilters.sys],
+    retention: 'limits',
+    maxAgeS: 7 * 24 * 3600,
+    duplicateWindowS: 120,
+  },
+} satisfies Record<string, StreamDefinition>;
+
+const consumer = (stream: StreamDefinition, durable: string, filterSubject: string): ConsumerDefinition => ({
+  stream: stream.name,
+  durable,
+  filterSubject,
+  ackWaitS: 30,
+  maxAckPending: 2000,
+});
+
+export const CONSUMERS = {
+  /** runs: parent run steps. */
+  runsIntentQueue: consumer(STREAMS.queues, 'runs-intent-q', subjectFilters.intentQueue),
+  /** runs: child tasks of ExecuteST. */
+  runsSandboxQueue: consumer(STREAMS.queues, 'runs-sbx-q', subjectFilters.sandboxQueue),
+  /** runs: gates decided, to resume or end the run. */
+  runsGateDecided: consumer(STREAMS.events, 'runs-gate-decided', subjectFilters.gateDecided),
+  /** gates: runs asking for a gate. */
+  gatesGateRequested: consumer(STREAMS.events, 'gates-gate-requested', subjectFilters.gateRequested),
+  /** gates: deadlines passed, from escalation. */
+  gatesDeadlinePassed: consumer(STREAMS.events, 'gates-deadline-passed', subjectFilters.deadlinePassed),
+  /** gates: run status changes (a terminal run cancels its pending gates). */
+  gatesRunUpdated: consumer(STREAMS.events, 'gates-run-updated', subjectFilters.runUpdated),
+  /** gates: human replies published on JetStream by external systems. */
+  gatesHumanIngress: consumer(STREAMS.human, 'gates-human-ingress', subjectFilters.human),
+  /** escalation: gates opened (arm a timer) and decided (disarm). */
+  escalationGateEvents: consumer(STREAMS.events, 'escalation-gate-events', subjectFilters.gatesAll),
+} satisfies Record<string, ConsumerDefinition>;

@@ -1,0 +1,86 @@
+import {
+  AckPolicy,
+  DeliverPolicy,
+  DiscardPolicy,
+  jetstreamManager,
+  RetentionPolicy,
+  StorageType,
+  type JetStreamManager,
+  type StreamConfig,
+} from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { CONSUMERS, STREAMS, type ConsumerDefinition, type StreamDefinition } from './definitions';
+
+const NS = 1_000_000_000;
+
+export interface ProvisionOptions {
+  /** Stream replicas: 1 on a single server, 3 on a cluster. */
+  replicas?: number;
+}
+
+function streamConfig(def: StreamDefinition, replicas: number): Partial<StreamConfig> & { name: string } {
+  return {
+    name: def.name,
+    subjects: def.subjects,
+    retention: def.retention === 'workqueue' ? RetentionPolicy.Workqueue : RetentionPolicy.Limits,
+    storage: StorageType.File,
+    num_replicas: replicas,
+    max_age: def.maxAgeS * NS,
+    duplicate_window: def.duplicateWindowS * NS,
+    discard: DiscardPolicy.Old,
+  };
+}
+
+async function ensureStream(jsm: JetStreamManager, def: StreamDefinition, replicas: number): Promise<void> {
+  const config = streamConfig(def, replicas);
+  try {
+    await jsm.streams.info(def.name);
+    await jsm.streams.update(def.name, config);
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+    try {
+      await jsm.streams.add(config);
+    } catch (addErr) {
+      // Another process created it between our info and add: fine.
+      if (!/already in use|already exists/i.test(String((addErr as Error).message))) throw addErr;
+    }
+  }
+}
+
+async function ensureConsumer(jsm: JetStreamManager, def: ConsumerDefinition): Promise<void> {
+  const config = {
+    durable_name: def.durable,
+    filter_subject: def.filterSubject,
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.All,
+    ack_wait: def.ackWaitS * NS,
+    // Unlimited here: the consumer runner counts deliveries itself and dead-letters into
+    // Postgres, so a message is never dropped by the server before it is recorded.
+    max_deliver: -1,
+    max_ack_pending: def.maxAckPending,
+  };
+  try {
+    await jsm.consumers.info(def.stream, def.durable);
+    await jsm.consumers.update(def.stream, def.durable, {
+      ack_wait: config.ack_wait,
+      max_deliver: config.max_deliver,
+      max_ack_pending: config.max_ack_pending,
+    });
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+    await jsm.consumers.add(def.stream, config);
+  }
+}
+
+function isNotFound(err: unknown): boolean {
+  const e = err as { message?: string; code?: number | string; api_error?: { code?: number } };
+  return e?.api_error?.code === 404 || /not found/i.test(String(e?.message ?? ''));
+}
+
+/** Creates or updates every stream and consumer. Safe to run from many processes at once. */
+export async function provisionStreams(nc: NatsConnection, options: ProvisionOptions = {}): Promise<void> {
+  const jsm = await jetstreamManager(nc);
+  const replicas = options.replicas ?? 1;
+  for (const def of Object.values(STREAMS)) await ensureStream(jsm, def, replicas);
+  for (const def of Object.values(CONSUMERS)) await ensureConsumer(jsm, def);
+}

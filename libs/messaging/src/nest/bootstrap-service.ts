@@ -1,0 +1,61 @@
+import type { INestMicroservice, Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Logger } from 'nestjs-pino';
+import { connect } from '@nats-io/transport-node';
+import { EnvValidationError, validateEnv, type CommonEnv } from '@gatehouse/contracts';
+import { migrate } from '@gatehouse/persistence';
+import { natsServers } from '../jetstream/nats-connection';
+import { provisionStreams } from '../jetstream/provision';
+import { RpcErrorFilter } from '../rpc/rpc-error.filter';
+import { rpcServerOptions } from '../rpc/rpc-server';
+
+export interface BootstrapOptions {
+  service: string;
+  module: Type<unknown>;
+  env: Type<CommonEnv>;
+  /** Run migrations and stream provisioning before starting (idempotent; default true). */
+  prepare?: boolean;
+}
+
+/** Prints a configuration error and exits: a bad setting must stop the process, clearly. */
+export function exitOnBadEnv<T extends CommonEnv>(service: string, cls: Type<T>): T {
+  try {
+    return validateEnv(cls);
+  } catch (err) {
+    if (err instanceof EnvValidationError) {
+      process.stderr.write(`[${service}] ${err.message}\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw err;
+  }
+}
+
+/** Makes sure the database schema and the streams exist. Safe from many processes at once. */
+export async function prepareInfrastructure(env: CommonEnv): Promise<void> {
+  await migrate(env.DATABASE_URL);
+  const nc = await connect({ servers: natsServers(env.NATS_URL), name: 'gatehouse-provision' });
+  try {
+    await provisionStreams(nc, { replicas: env.STREAM_REPLICAS });
+  } finally {
+    await nc.close();
+  }
+}
+
+/** Starts a backend service: request/reply on its NATS queue group plus its JetStream consumers. */
+export async function bootstrapService(options: BootstrapOptions): Promise<INestMicroservice> {
+  process.env.GATEHOUSE_SERVICE = options.service;
+  const env = exitOnBadEnv(options.service, options.env);
+  if (options.prepare !== false && process.env.GATEHOUSE_SKIP_PREPARE !== 'true') {
+    await prepareInfrastructure(env);
+  }
+  const app = await NestFactory.createMicroservice(options.module, {
+    ...rpcServerOptions(options.service, env.NATS_URL),
+    bufferLogs: true,
+  });
+  app.useLogger(app.get(Logger));
+  app.useGlobalFilters(new RpcErrorFilter());
+  app.enableShutdownHooks();
+  await app.listen();
+  app.get(Logger).log(`${options.service} ready`);
+  return app;
+}

@@ -1,0 +1,59 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type BeforeApplicationShutdown } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import type { JetStreamClient } from '@nats-io/jetstream';
+import { DataSource } from 'typeorm';
+import type { CommonEnv } from '@gatehouse/contracts';
+import { ConsumerRunner } from '../inbox/consumer-runner';
+import type { MessageHandler } from '../inbox/message-handler';
+import { OutboxService } from './outbox.service';
+import { JETSTREAM, MESSAGING_OPTIONS, type MessagingOptions } from './tokens';
+
+/**
+ * Runs the durable consumers a service registers. Handlers register in their module's
+ * constructor or onModuleInit; pulling starts once the whole application is up.
+ */
+@Injectable()
+export class ConsumerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly handlers: MessageHandler<unknown>[] = [];
+  private readonly runners: ConsumerRunner<unknown>[] = [];
+  private readonly logger = new Logger('ConsumerHost');
+
+  constructor(
+    private readonly ds: DataSource,
+    @Inject(JETSTREAM) private readonly js: JetStreamClient,
+    @Inject(MESSAGING_OPTIONS) private readonly options: MessagingOptions,
+    private readonly config: ConfigService<CommonEnv, true>,
+    private readonly outbox: OutboxService,
+  ) {}
+
+  register<P>(handler: MessageHandler<P>): void {
+    this.handlers.push(handler as MessageHandler<unknown>);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    const log = {
+      warn: (obj: object, msg: string) => this.logger.warn({ ...obj, msg }),
+      error: (obj: object, msg: string) => this.logger.error({ ...obj, msg }),
+    };
+    for (const handler of this.handlers) {
+      const runner = new ConsumerRunner(
+        this.ds,
+        this.options.schema,
+        this.js,
+        handler,
+        {
+          concurrency: this.config.get('CONSUMER_CONCURRENCY', { infer: true }),
+          maxDeliveries: this.config.get('MAX_DELIVERIES', { infer: true }),
+          afterCommit: () => this.outbox.kick(),
+        },
+        log,
+      );
+      await runner.start();
+      this.runners.push(runner);
+    }
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await Promise.all(this.runners.map((r) => r.stop()));
+  }
+}

@@ -1,0 +1,58 @@
+import { Module, type DynamicModule, type Type } from '@nestjs/common';
+import { ConfigModule, ConfigService } from '@nestjs/config';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { LoggerModule } from 'nestjs-pino';
+import { validateEnv, type CommonEnv } from '@gatehouse/contracts';
+import { dataSourceOptions } from '@gatehouse/persistence';
+import { MessagingModule } from './messaging.module';
+import { NatsModule } from './nats.module';
+
+export interface ServiceCoreOptions {
+  service: string;
+  /** Postgres schema this service owns; omit for a service without tables (the gateway). */
+  schema?: string;
+  env: Type<CommonEnv>;
+  entities?: Type<unknown>[];
+}
+
+/** What every Gatehouse process shares: validated config, JSON logs, NATS, and its schema. */
+@Module({})
+export class ServiceCoreModule {
+  static forService(options: ServiceCoreOptions): DynamicModule {
+    const imports: DynamicModule['imports'] = [
+      ConfigModule.forRoot({
+        isGlobal: true,
+        ignoreEnvFile: true,
+        validate: (raw) => validateEnv(options.env, raw),
+      }),
+      LoggerModule.forRootAsync({
+        inject: [ConfigService],
+        useFactory: (config: ConfigService<CommonEnv, true>) => ({
+          pinoHttp: {
+            level: config.get('LOG_LEVEL', { infer: true }),
+            base: { service: options.service, pid: process.pid },
+            redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]'],
+            autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/healthz') || (req.url ?? '').startsWith('/health/') },
+          },
+        }),
+      }),
+      NatsModule,
+    ];
+    if (options.schema) {
+      imports.push(
+        TypeOrmModule.forRootAsync({
+          inject: [ConfigService],
+          useFactory: (config: ConfigService<CommonEnv, true>) =>
+            dataSourceOptions({
+              url: config.get('DATABASE_URL', { infer: true }),
+              poolMax: config.get('DB_POOL_MAX', { infer: true }),
+              entities: options.entities ?? [],
+              applicationName: `gatehouse-${options.service}`,
+            }),
+        }),
+        MessagingModule.forService({ schema: options.schema, service: options.service }),
+      );
+    }
+    return { module: ServiceCoreModule, global: true, imports, exports: imports.filter((m) => m !== undefined) as never };
+  }
+}

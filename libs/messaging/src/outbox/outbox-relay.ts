@@ -1,0 +1,131 @@
+import { headers as natsHeaders } from '@nats-io/transport-node';
+import type { JetStreamClient } from '@nats-io/jetstream';
+import type { DataSource } from 'typeorm';
+import { assertSchemaName } from './outbox-message';
+
+export interface RelayLogger {
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export interface OutboxRelayOptions {
+  batchSize?: number;
+  /** Safety sweep for rows written by a replica that died before publishing them. */
+  sweepIntervalMs?: number;
+}
+
+interface OutboxRow {
+  id: string;
+  msg_id: string;
+  subject: string;
+  payload: unknown;
+  headers: Record<string, string>;
+}
+
+/**
+ * Publishes a schema's outbox to JetStream with `Nats-Msg-Id` = the row's msg id. Woken by
+ * `kick()` after each commit in this process, plus a slow sweep; replicas share the table
+ * through `FOR UPDATE SKIP LOCKED`, so each row is published by one of them at a time.
+ */
+export class OutboxRelay {
+  private readonly schema: string;
+  private readonly batchSize: number;
+  private readonly sweepIntervalMs: number;
+  private running = false;
+  private again = false;
+  private stopped = true;
+  private timer?: NodeJS.Timeout;
+  private idle: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly ds: DataSource,
+    schema: string,
+    private readonly js: JetStreamClient,
+    private readonly logger: RelayLogger,
+    options: OutboxRelayOptions = {},
+  ) {
+    this.schema = assertSchemaName(schema);
+    this.batchSize = options.batchSize ?? 200;
+    this.sweepIntervalMs = options.sweepIntervalMs ?? 2000;
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.timer = setInterval(() => this.kick(), this.sweepIntervalMs);
+    this.timer.unref();
+    this.kick();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.idle;
+  }
+
+  /** Asks for a drain; coalesces calls made while one is running. */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = true;
+    this.idle = this.drain().finally(() => {
+      this.running = false;
+    });
+  }
+
+  private async drain(): Promise<void> {
+    do {
+      this.again = false;
+      let published = 0;
+      try {
+        published = await this.publishBatch();
+      } catch (err) {
+        this.logger.warn({ err, schema: this.schema }, 'outbox relay batch failed; will retry');
+        return;
+      }
+      if (published >= this.batchSize) this.again = true;
+    } while (this.again && !this.stopped);
+  }
+
+  /** One transaction: claim a batch, publish it concurrently, mark what the server acknowledged. */
+  private async publishBatch(): Promise<number> {
+    return this.ds.transaction(async (tx) => {
+      const rows: OutboxRow[] = await tx.query(
+        `SELECT id, msg_id, subject, payload, headers FROM ${this.schema}.outbox
+         WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        [this.batchSize],
+      );
+      if (rows.length === 0) return 0;
+      const results = await Promise.allSettled(rows.map((r) => this.publish(r)));
+      const done: string[] = [];
+      const failed: string[] = [];
+      let firstError: unknown;
+      results.forEach((res, i) => {
+        if (res.status === 'fulfilled') done.push(rows[i].id);
+        else {
+          failed.push(rows[i].id);
+          firstError ??= res.reason;
+        }
+      });
+      if (done.length) {
+        await tx.query(`UPDATE ${this.schema}.outbox SET published_at = now(), attempts = attempts + 1 WHERE id = ANY($1)`, [done]);
+      }
+      if (failed.length) {
+        await tx.query(`UPDATE ${this.schema}.outbox SET attempts = attempts + 1, last_error = $2 WHERE id = ANY($1)`, [
+          failed,
+          String((firstError as Error)?.message ?? firstError).slice(0, 500),
+        ]);
+        this.logger.warn({ schema: this.schema, failed: failed.length, err: firstError }, 'outbox publish failed; rows stay queued');
+      }
+      return done.length;
+    });
+  }
+
+  private async publish(row: OutboxRow): Promise<void> {
+    const h = natsHeaders();
+    for (const [k, v] of Object.entries(row.headers ?? {})) h.set(k, String(v));
+    await this.js.publish(row.subject, JSON.stringify(row.payload), { msgID: row.msg_id, headers: h, timeout: 5000 });
+  }
+}

@@ -1,0 +1,7 @@
+/** Splits a Postgres URL into the target database name and a URL to the maintenance database. */
+export function maintenanceUrl(databaseUrl: string): { database: string; adminUrl: string } {
+  const url = new URL(databaseUrl);
+  const database = decodeURIComponent(url.pathname.replace(/^\//, '')) || 'postgres';
+  url.pathname = '/postgres';
+  return { database, adminUrl: url.toString() };
+}

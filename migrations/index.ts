@@ -1,0 +1,12 @@
+import { CreateRunsSchema1763700000000 } from './1763700000000-createRunsSchema';
+import { CreateGatesSchema1763700000100 } from './1763700000100-createGatesSchema';
+import { CreateEscalationSchema1763700000200 } from './1763700000200-createEscalationSchema';
+import { CreateMessagingTables1763700000300 } from './1763700000300-createMessagingTables';
+
+/** The one ordered sequence of migrations for every schema. Append new ones at the end. */
+export const MIGRATIONS = [
+  CreateRunsSchema1763700000000,
+  CreateGatesSchema1763700000100,
+  CreateEscalationSchema1763700000200,
+  CreateMessagingTables1763700000300,
+];
