@@ -1,0 +1,49 @@
+/**
+ * The SQL oracle of DESIGN section 7: each check is a query whose result must be empty.
+ * Kept as plain SQL so an operator can paste any of them into psql.
+ */
+export const ORACLE_CHECKS: Record<string, string> = {
+  duplicateRunSteps: `
+    SELECT run_id, step_id, attempt, count(*)::int AS n FROM runs.run_steps
+    GROUP BY run_id, step_id, attempt HAVING count(*) > 1`,
+  duplicateArtifacts: `
+    SELECT run_id, step_id, task_key, attempt, idx, count(*)::int AS n FROM runs.artifacts
+    GROUP BY run_id, step_id, task_key, attempt, idx HAVING count(*) > 1`,
+  duplicateInteractions: `
+    SELECT workflow_id, gate_key, topic, dedupe_key, count(*)::int AS n FROM gates.human_interactions
+    GROUP BY workflow_id, gate_key, topic, dedupe_key HAVING count(*) > 1`,
+  repeatedPromptOrDecisionEvents: `
+    SELECT workflow_id, key, count(*)::int AS n FROM gates.workflow_events
+    WHERE key ~ '^ui:[a-z0-9][a-z0-9-]*$' OR key ~ '^decision:' OR key ~ '^ui:[a-z0-9][a-z0-9-]*:result$'
+    GROUP BY workflow_id, key HAVING count(*) > 1`,
+  malformedPayloadHashes: `
+    SELECT id, workflow_id, gate_key, payload_hash FROM gates.human_interactions
+    WHERE payload_hash !~ '^[a-f0-9]{64}$'`,
+  receivedGatesWithoutResult: `
+    SELECT g.workflow_id, g.gate_key FROM gates.gates g
+    WHERE g.state = 'RECEIVED' AND NOT EXISTS (
+      SELECT 1 FROM gates.workflow_events e
+      WHERE e.workflow_id = g.workflow_id AND e.key = 'ui:' || g.gate_key || ':result')`,
+  terminalRunsWithPendingGates: `
+    SELECT r.id AS run_id, r.status, g.gate_key FROM runs.runs r
+    JOIN gates.gates g ON g.workflow_id = r.id
+    WHERE r.status IN ('SUCCESS', 'ERROR', 'CANCELLED', 'MAX_RECOVERY_ATTEMPTS_EXCEEDED') AND g.state = 'PENDING'`,
+  timersFiredTwice: `
+    SELECT workflow_id, gate_key, count(*)::int AS n FROM escalation.escalations
+    GROUP BY workflow_id, gate_key HAVING count(*) > 1`,
+};
+
+/** Facts worth printing beside the verdict; they do not fail the oracle. */
+export const ORACLE_FACTS: Record<string, string> = {
+  runsByStatus: `SELECT status, count(*)::int AS n FROM runs.runs GROUP BY status ORDER BY status`,
+  gatesByState: `SELECT state, count(*)::int AS n FROM gates.gates GROUP BY state ORDER BY state`,
+  interactions: `SELECT count(*)::int AS n FROM gates.human_interactions`,
+  deadLetters: `
+    SELECT 'runs' AS schema, consumer, msg_id, subject, deliveries, created_at FROM runs.dead_letters
+    UNION ALL SELECT 'gates', consumer, msg_id, subject, deliveries, created_at FROM gates.dead_letters
+    UNION ALL SELECT 'escalation', consumer, msg_id, subject, deliveries, created_at FROM escalation.dead_letters`,
+  unpublishedOutbox: `
+    SELECT 'runs' AS schema, count(*)::int AS n FROM runs.outbox WHERE published_at IS NULL
+    UNION ALL SELECT 'gates', count(*)::int FROM gates.outbox WHERE published_at IS NULL
+    UNION ALL SELECT 'escalation', count(*)::int FROM escalation.outbox WHERE published_at IS NULL`,
+};

@@ -1,0 +1,102 @@
+import { randomUUID } from 'node:crypto';
+import { createTestDatabase, type TestDatabase } from '../test-support/database';
+import { runOracle } from './run-oracle';
+
+/**
+ * The oracle must pass on a clean ledger and name each violation. Most violations cannot be written
+ * because the database forbids them, so the test drops a constraint to prove the check still sees it.
+ */
+describe('SQL oracle', () => {
+  let db: TestDatabase;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('oracle');
+  });
+
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  async function seedRun(status: string): Promise<string> {
+    const id = randomUUID();
+    await db.query(`INSERT INTO runs.intents (id, goal) VALUES ($1, 'g')`, [id]);
+    await db.query(
+      `INSERT INTO runs.runs (id, status, queue_name, queue_partition_key, recipe_name, workload)
+       VALUES ($1, $2, 'intentQ', 'p', 'agent-plan', '{}')`,
+      [id, status],
+    );
+    return id;
+  }
+
+  async function seedGate(wid: string, state: string): Promise<void> {
+    await db.query(
+      `INSERT INTO gates.gates (workflow_id, gate_key, state, topic, recipe_name, choices, policy, deadline_at, closed_at)
+       VALUES ($1, 'approve-plan', $2, 'human:approve-plan', 'agent-plan', '[]', '{}', now() + interval '1 hour',
+               CASE WHEN $2 = 'PENDING' THEN NULL ELSE now() END)`,
+      [wid, state],
+    );
+  }
+
+  it('passes on an empty database and reports facts', async () => {
+    const report = await runOracle(db.url);
+    expect(report.ok).toBe(true);
+    expect(Object.values(report.violations).every((rows) => rows.length === 0)).toBe(true);
+    expect(report.facts.interactions).toEqual([{ n: 0 }]);
+  });
+
+  it('flags a finished run whose gate is still pending', async () => {
+    const wid = await seedRun('SUCCESS');
+    await seedGate(wid, 'PENDING');
+    const report = await runOracle(db.url);
+    expect(report.ok).toBe(false);
+    expect(report.violations.terminalRunsWithPendingGates).toEqual([{ run_id: wid, status: 'SUCCESS', gate_key: 'approve-plan' }]);
+    await db.query(`DELETE FROM gates.gates WHERE workflow_id = $1`, [wid]);
+  });
+
+  it('flags a received gate without its ui:<g>:result', async () => {
+    const wid = await seedRun('PENDING');
+    await seedGate(wid, 'RECEIVED');
+    const report = await runOracle(db.url);
+    expect(report.violations.receivedGatesWithoutResult).toEqual([{ workflow_id: wid, gate_key: 'approve-plan' }]);
+    await db.query(
+      `INSERT INTO gates.workflow_events (workflow_id, key, value) VALUES ($1, 'ui:approve-plan:result', '{}')`,
+      [wid],
+    );
+    expect((await runOracle(db.url)).violations.receivedGatesWithoutResult).toEqual([]);
+  });
+
+  it('flags duplicate run steps when the constraint is gone', async () => {
+    const wid = await seedRun('PENDING');
+    await expect(
+      db.query(`INSERT INTO runs.run_steps (run_id, step_id, attempt, status) VALUES ($1, 'CompileST', 1, 'SUCCEEDED'), ($1, 'CompileST', 1, 'SUCCEEDED')`, [wid]),
+    ).rejects.toThrow(/run_steps_once/);
+    await db.query(`ALTER TABLE runs.run_steps DROP CONSTRAINT run_steps_once`);
+    await db.query(`INSERT INTO runs.run_steps (run_id, step_id, attempt, status) VALUES ($1, 'CompileST', 1, 'SUCCEEDED'), ($1, 'CompileST', 1, 'SUCCEEDED')`, [wid]);
+    const report = await runOracle(db.url);
+    expect(report.ok).toBe(false);
+    expect(report.violations.duplicateRunSteps).toEqual([{ run_id: wid, step_id: 'CompileST', attempt: 1, n: 2 }]);
+  });
+
+  it('flags a malformed payload hash when the check is gone', async () => {
+    await seedRun('PENDING').then(async (id) => {
+      await seedGate(id, 'PENDING');
+      await expect(
+        db.query(
+          `INSERT INTO gates.human_interactions (workflow_id, gate_key, topic, dedupe_key, payload, payload_hash, origin)
+           VALUES ($1, 'approve-plan', 'human:approve-plan', 'k', '{}', 'NOT-A-HASH', 'rest')`,
+          [id],
+        ),
+      ).rejects.toThrow(/check/i);
+      await db.query(`ALTER TABLE gates.human_interactions DROP CONSTRAINT human_interactions_payload_hash_check`);
+      await db.query(
+        `INSERT INTO gates.human_interactions (workflow_id, gate_key, topic, dedupe_key, payload, payload_hash, origin)
+         VALUES ($1, 'approve-plan', 'human:approve-plan', 'k', '{}', 'NOT-A-HASH', 'rest')`,
+        [id],
+      );
+      const report = await runOracle(db.url);
+      expect(report.violations.malformedPayloadHashes).toEqual([
+        expect.objectContaining({ workflow_id: id, payload_hash: 'NOT-A-HASH' }),
+      ]);
+    });
+  });
+});

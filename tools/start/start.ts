@@ -1,0 +1,68 @@
+import 'reflect-metadata';
+import { join } from 'node:path';
+import { CommonEnv } from '@gatehouse/contracts';
+import { exitOnBadEnv, prepareInfrastructure } from '@gatehouse/messaging';
+import { parseLaunchOptions, type LaunchOptions } from './launch-options';
+import { EXIT_CONFIG, Supervisor } from './supervisor';
+
+/**
+ * `npm start`: the monolith lane (and, with --replicas/--gateways, the split lane on one host).
+ * Migrations and stream provisioning run once here; then each service runs as its own process.
+ */
+async function main(): Promise<void> {
+  let options: LaunchOptions;
+  try {
+    options = parseLaunchOptions(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`);
+    process.exit(2);
+  }
+  const env = exitOnBadEnv('start', CommonEnv);
+  const port = Number(process.env.PORT ?? 3001);
+  if (!Number.isInteger(port) || port < 1 || port + options.gateways - 1 > 65535) {
+    process.stderr.write(`[start] PORT=${process.env.PORT}: must be an integer port\n`);
+    process.exit(EXIT_CONFIG);
+  }
+  const log = (line: string) => process.stdout.write(`${line}\n`);
+  log(`[start] preparing database and streams (${redact(env.DATABASE_URL)}, ${env.NATS_URL})`);
+  await prepareInfrastructure(env);
+
+  const supervisor = new Supervisor(log, (name, code) => {
+    log(`[start] ${name} stopped on a configuration error (exit ${code}); stopping everything`);
+    void supervisor.stop().then(() => process.exit(code));
+  });
+  const dist = join(__dirname, '..', '..', 'apps');
+  const base = { ...process.env, GATEHOUSE_SKIP_PREPARE: 'true' };
+  for (const service of ['runs', 'gates', 'escalation']) {
+    for (let i = 0; i < options.replicas; i++) {
+      supervisor.start({ name: `${service}-${i}`, entry: join(dist, service, 'src', 'main.js'), env: base });
+    }
+  }
+  for (let i = 0; i < options.gateways; i++) {
+    supervisor.start({
+      name: `gateway-${i}`,
+      entry: join(dist, 'gateway', 'src', 'main.js'),
+      env: { ...base, PORT: String(port + i) },
+    });
+  }
+  log(`[start] gateway on http://127.0.0.1:${port}${options.gateways > 1 ? ` .. ${port + options.gateways - 1}` : ''}`);
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(`[start] ${signal}: stopping services`);
+    void supervisor.stop().then(() => process.exit(0));
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+function redact(url: string): string {
+  return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+}
+
+main().catch((err) => {
+  process.stderr.write(`[start] failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});
