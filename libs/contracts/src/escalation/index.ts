@@ -1,1 +1,2 @@
 export * from './escalation-events';
+export * from './escalation-views';

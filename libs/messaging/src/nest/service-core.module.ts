@@ -53,6 +53,8 @@ export class ServiceCoreModule {
         MessagingModule.forService({ schema: options.schema, service: options.service }),
       );
     }
-    return { module: ServiceCoreModule, global: true, imports, exports: imports.filter((m) => m !== undefined) as never };
+    // Every module imported here is global (config, logger, NATS, TypeORM root, messaging), so
+    // nothing needs re-exporting; ConfigModule.forRoot is a Promise, which Nest cannot export anyway.
+    return { module: ServiceCoreModule, imports };
   }
 }

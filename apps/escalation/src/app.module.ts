@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { ServiceCoreModule } from '@gatehouse/messaging';
+import { EscalationEnv } from './config/escalation.env';
+import { EscalationsModule } from './escalations/escalations.module';
+import { HealthModule } from './health/health.module';
+import { TimersModule } from './timers/timers.module';
+
+@Module({
+  imports: [
+    ServiceCoreModule.forService({ service: 'escalation', schema: 'escalation', env: EscalationEnv }),
+    TimersModule,
+    EscalationsModule,
+    HealthModule,
+  ],
+})
+export class AppModule {}
