@@ -22,6 +22,8 @@ const common = {
     '^@gatehouse/(contracts|messaging|persistence)$': '<rootDir>/libs/$1/src/index.ts',
   },
   testPathIgnorePatterns: ['/node_modules/', '/dist/', '/.tmp/'],
+  // Decorator metadata (class-validator, Nest DI) needs the polyfill before any contract loads.
+  setupFiles: ['reflect-metadata'],
 };
 
 module.exports = {

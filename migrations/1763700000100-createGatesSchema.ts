@@ -52,9 +52,18 @@ export class CreateGatesSchema1763700000100 implements MigrationInterface {
     await q.query(`CREATE UNIQUE INDEX workflow_events_once ON gates.workflow_events (workflow_id, key) WHERE key NOT LIKE '%:audit'`);
     await q.query(`CREATE UNIQUE INDEX workflow_events_audit_once ON gates.workflow_events (workflow_id, key, audit_key) WHERE audit_key IS NOT NULL`);
     await q.query(`CREATE INDEX workflow_events_wf_idx ON gates.workflow_events (workflow_id, id)`);
+    // Runs the gates service saw end (from run-updated events): a gate request that arrives after
+    // its run ended, out of order, must not open a PENDING gate on a finished run.
+    await q.query(`
+      CREATE TABLE gates.finished_runs (
+        workflow_id uuid PRIMARY KEY,
+        status      text NOT NULL,
+        finished_at timestamptz NOT NULL DEFAULT now()
+      )`);
   }
 
   async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP TABLE gates.finished_runs`);
     await q.query(`DROP TABLE gates.workflow_events`);
     await q.query(`DROP TABLE gates.human_interactions`);
     await q.query(`DROP TABLE gates.gates`);

@@ -5,6 +5,7 @@ import {
   IsArray,
   IsDefined,
   IsIn,
+  IsObject,
   IsOptional,
   IsString,
   Matches,
@@ -45,6 +46,7 @@ export class ReplyPayloadDto {
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(100)
+  @IsObject({ each: true })
   @ValidateNested({ each: true })
   @Type(() => JsonPatchOpDto)
   patch?: JsonPatchOpDto[];
@@ -56,6 +58,7 @@ export const DEDUPE_KEY_PATTERN = /^[\x21-\x7e]{1,200}$/;
 /** Body of POST /api/runs/:wid/gates/:g/reply. */
 export class GateReplyDto {
   @IsDefined()
+  @IsObject()
   @ValidateNested()
   @Type(() => ReplyPayloadDto)
   payload!: ReplyPayloadDto;
@@ -80,6 +83,7 @@ export class HitlEventDto {
   topic!: string;
 
   @IsDefined()
+  @IsObject()
   @ValidateNested()
   @Type(() => ReplyPayloadDto)
   payload!: ReplyPayloadDto;

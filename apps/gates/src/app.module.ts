@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { ServiceCoreModule } from '@gatehouse/messaging';
+import { GatesEnv } from './config/gates.env';
+import { GatesModule } from './gates/gates.module';
+import { HealthModule } from './health/health.module';
+import { RepliesModule } from './replies/replies.module';
+
+@Module({
+  imports: [
+    ServiceCoreModule.forService({ service: 'gates', schema: 'gates', env: GatesEnv }),
+    GatesModule,
+    RepliesModule,
+    HealthModule,
+  ],
+})
+export class AppModule {}

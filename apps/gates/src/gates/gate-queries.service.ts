@@ -1,0 +1,74 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import {
+  ErrorCode,
+  GatehouseError,
+  GateState,
+  isValidGateKey,
+  PLAN_GATE_KEY,
+  type GateDetail,
+  type GateSummary,
+} from '@gatehouse/contracts';
+import { isUuid } from '../shared/ids';
+import { isPlainObject } from '../shared/validation';
+import { GatesRepository, toSummary } from './gates.repository';
+import { WorkflowEventsRepository } from './workflow-events.repository';
+
+const gateNotFound = (wid: unknown, g: unknown) =>
+  new GatehouseError(ErrorCode.GATE_NOT_FOUND, `run ${String(wid)} has no gate ${String(g)}`);
+
+function workflowIdOf(body: unknown): string {
+  if (!isPlainObject(body) || typeof body.workflowId !== 'string' || body.workflowId.length > 64) {
+    throw new GatehouseError(ErrorCode.VALIDATION_FAILED, 'workflowId must be a string');
+  }
+  return body.workflowId;
+}
+
+function gateKeyOf(body: unknown): string {
+  const g = isPlainObject(body) ? body.gateKey : undefined;
+  if (!isValidGateKey(g))
+    throw new GatehouseError(ErrorCode.INVALID_GATE_KEY, 'gateKey must match ^[a-z0-9][a-z0-9-]{0,62}$');
+  return g;
+}
+
+/** Read side of `rpc.gates.*`. A non-UUID workflow id is an unknown run and never reaches SQL. */
+@Injectable()
+export class GateQueriesService {
+  constructor(
+    private readonly ds: DataSource,
+    private readonly gates: GatesRepository,
+    private readonly events: WorkflowEventsRepository,
+  ) {}
+
+  /** [] for a run without gates (or an unknown run: the gateway asks runs which of the two it is). */
+  async list(body: unknown): Promise<GateSummary[]> {
+    const wid = workflowIdOf(body);
+    if (!isUuid(wid)) return [];
+    return (await this.gates.listByWorkflow(this.ds, wid)).map(toSummary);
+  }
+
+  async get(body: unknown): Promise<GateDetail> {
+    const wid = workflowIdOf(body);
+    const g = gateKeyOf(body);
+    if (!isUuid(wid)) throw gateNotFound(wid, g);
+    // One snapshot for the row and its events, so a state and its result/decision agree.
+    return this.ds.transaction('REPEATABLE READ', async (tx) => {
+      const gate = await this.gates.find(tx, wid, g);
+      if (!gate) throw gateNotFound(wid, g);
+      const ev = await this.events.gateEvents(tx, wid, g);
+      if (!ev.prompt) throw new Error(`gate ${wid}/${g} has no prompt event`);
+      return { ...toSummary(gate), prompt: ev.prompt, result: ev.result, decision: ev.decision };
+    });
+  }
+
+  async pendingPlanGate(body: unknown): Promise<GateSummary> {
+    const wid = workflowIdOf(body);
+    if (!isUuid(wid)) throw gateNotFound(wid, PLAN_GATE_KEY);
+    const gate = await this.gates.find(this.ds, wid, PLAN_GATE_KEY);
+    if (!gate) throw gateNotFound(wid, PLAN_GATE_KEY);
+    if (gate.state !== GateState.PENDING) {
+      throw new GatehouseError(ErrorCode.NO_PENDING_GATE, `the plan gate of run ${wid} is ${gate.state}, not PENDING`);
+    }
+    return toSummary(gate);
+  }
+}

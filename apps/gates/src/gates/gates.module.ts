@@ -1,0 +1,37 @@
+import { Module } from '@nestjs/common';
+import { ConsumerHost } from '@gatehouse/messaging';
+import { DeadlinePassedHandler } from './deadline-passed.handler';
+import { GateLifecycleService } from './gate-lifecycle.service';
+import { GateQueriesService } from './gate-queries.service';
+import { GateRequestedHandler } from './gate-requested.handler';
+import { GatesRepository } from './gates.repository';
+import { GatesRpcController } from './gates.rpc-controller';
+import { RunUpdatedHandler } from './run-updated.handler';
+import { WorkflowEventsRepository } from './workflow-events.repository';
+
+/** Gates and their events: opening, timing out, cancelling, and the read side. */
+@Module({
+  controllers: [GatesRpcController],
+  providers: [
+    GatesRepository,
+    WorkflowEventsRepository,
+    GateLifecycleService,
+    GateQueriesService,
+    GateRequestedHandler,
+    DeadlinePassedHandler,
+    RunUpdatedHandler,
+  ],
+  exports: [GatesRepository, WorkflowEventsRepository],
+})
+export class GatesModule {
+  constructor(
+    host: ConsumerHost,
+    opened: GateRequestedHandler,
+    deadline: DeadlinePassedHandler,
+    runUpdated: RunUpdatedHandler,
+  ) {
+    host.register(opened);
+    host.register(deadline);
+    host.register(runUpdated);
+  }
+}

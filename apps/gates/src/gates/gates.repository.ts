@@ -1,0 +1,206 @@
+import { Injectable } from '@nestjs/common';
+import { GateState, type GateChoice, type GatePolicy, type GateSummary } from '@gatehouse/contracts';
+import { iso, queryRows, type SqlRunner } from '../shared/sql';
+
+/** A `gates.gates` row as the services use it. */
+export interface GateRow {
+  workflowId: string;
+  gateKey: string;
+  state: GateState;
+  topic: string;
+  recipeName: string;
+  choices: GateChoice[];
+  policy: GatePolicy;
+  deadlineAt: string;
+  openedAt: string;
+  closedAt: string | null;
+}
+
+export interface LockedGate extends GateRow {
+  /** The database clock when the lock was granted: the time of whatever the caller records. */
+  now: string;
+}
+
+interface RawGate {
+  workflow_id: string;
+  gate_key: string;
+  state: GateState;
+  topic: string;
+  recipe_name: string;
+  choices: GateChoice[];
+  policy: GatePolicy;
+  deadline_at: Date;
+  opened_at: Date;
+  closed_at: Date | null;
+  now?: Date;
+}
+
+/** Advisory lock class of per-run lifecycle locks (any constant distinct from other uses). */
+const RUN_LIFECYCLE_LOCK_CLASS = 7_261_100;
+
+const COLUMNS = 'workflow_id, gate_key, state, topic, recipe_name, choices, policy, deadline_at, opened_at, closed_at';
+
+function toRow(r: RawGate): GateRow {
+  return {
+    workflowId: r.workflow_id,
+    gateKey: r.gate_key,
+    state: r.state,
+    topic: r.topic,
+    recipeName: r.recipe_name,
+    choices: r.choices,
+    policy: r.policy,
+    deadlineAt: iso(r.deadline_at),
+    openedAt: iso(r.opened_at),
+    closedAt: r.closed_at ? iso(r.closed_at) : null,
+  };
+}
+
+export function toSummary(g: GateRow): GateSummary {
+  return {
+    gateKey: g.gateKey,
+    state: g.state,
+    topic: g.topic,
+    deadlineAt: g.deadlineAt,
+    openedAt: g.openedAt,
+    closedAt: g.closedAt,
+  };
+}
+
+export interface NewGate {
+  workflowId: string;
+  gateKey: string;
+  topic: string;
+  recipeName: string;
+  choices: GateChoice[];
+  policy: GatePolicy;
+}
+
+/** SQL on `gates.gates` and `gates.finished_runs`. Callers pass the transaction to run in. */
+@Injectable()
+export class GatesRepository {
+  /**
+   * Inserts the gate PENDING with deadline = now + policy.timeoutS. Returns undefined when the
+   * gate already exists (a redelivered or repeated request), so its side effects happen once.
+   */
+  async insertPending(db: SqlRunner, g: NewGate): Promise<GateRow | undefined> {
+    const rows = await queryRows<RawGate>(
+      db,
+      `WITH t AS (SELECT clock_timestamp() AS now)
+       INSERT INTO gates.gates (workflow_id, gate_key, state, topic, recipe_name, choices, policy, deadline_at, opened_at)
+       SELECT $1, $2, 'PENDING', $3, $4, $5::jsonb, $6::jsonb, t.now + make_interval(secs => $7), t.now FROM t
+       ON CONFLICT (workflow_id, gate_key) DO NOTHING
+       RETURNING ${COLUMNS}`,
+      [
+        g.workflowId,
+        g.gateKey,
+        g.topic,
+        g.recipeName,
+        JSON.stringify(g.choices),
+        JSON.stringify(g.policy),
+        g.policy.timeoutS,
+      ],
+    );
+    return rows[0] ? toRow(rows[0]) : undefined;
+  }
+
+  /** Locks the gate row until the transaction ends: replies to one gate serialise here. */
+  async lock(db: SqlRunner, workflowId: string, gateKey: string): Promise<LockedGate | undefined> {
+    const rows = await queryRows<RawGate>(
+      db,
+      `SELECT ${COLUMNS}, clock_timestamp() AS now FROM gates.gates
+       WHERE workflow_id = $1 AND gate_key = $2 FOR UPDATE`,
+      [workflowId, gateKey],
+    );
+    const r = rows[0];
+    return r ? { ...toRow(r), now: iso(r.now as Date) } : undefined;
+  }
+
+  async find(db: SqlRunner, workflowId: string, gateKey: string): Promise<GateRow | undefined> {
+    const rows = await queryRows<RawGate>(
+      db,
+      `SELECT ${COLUMNS} FROM gates.gates WHERE workflow_id = $1 AND gate_key = $2`,
+      [workflowId, gateKey],
+    );
+    return rows[0] ? toRow(rows[0]) : undefined;
+  }
+
+  async exists(db: SqlRunner, workflowId: string, gateKey: string): Promise<boolean> {
+    const rows = await queryRows(db, `SELECT 1 FROM gates.gates WHERE workflow_id = $1 AND gate_key = $2`, [
+      workflowId,
+      gateKey,
+    ]);
+    return rows.length > 0;
+  }
+
+  async listByWorkflow(db: SqlRunner, workflowId: string): Promise<GateRow[]> {
+    const rows = await queryRows<RawGate>(
+      db,
+      `SELECT ${COLUMNS} FROM gates.gates WHERE workflow_id = $1 ORDER BY opened_at, gate_key`,
+      [workflowId],
+    );
+    return rows.map(toRow);
+  }
+
+  /**
+   * Moves a PENDING gate to `state`, once: under concurrency the row lock taken by UPDATE and the
+   * re-checked `state = 'PENDING'` let exactly one caller win. Returns closed_at, or undefined.
+   */
+  async closeIfPending(
+    db: SqlRunner,
+    workflowId: string,
+    gateKey: string,
+    state: GateState,
+  ): Promise<GateRow | undefined> {
+    const rows = await queryRows<RawGate>(
+      db,
+      `UPDATE gates.gates SET state = $3, closed_at = clock_timestamp()
+       WHERE workflow_id = $1 AND gate_key = $2 AND state = 'PENDING'
+       RETURNING ${COLUMNS}`,
+      [workflowId, gateKey, state],
+    );
+    return rows[0] ? toRow(rows[0]) : undefined;
+  }
+
+  /** Closes a gate that the caller holds locked and saw PENDING. */
+  async markReceived(db: SqlRunner, workflowId: string, gateKey: string, at: string): Promise<void> {
+    const rows = await queryRows(
+      db,
+      `UPDATE gates.gates SET state = 'RECEIVED', closed_at = $3
+       WHERE workflow_id = $1 AND gate_key = $2 AND state = 'PENDING' RETURNING 1`,
+      [workflowId, gateKey, at],
+    );
+    if (rows.length !== 1) throw new Error(`gate ${workflowId}/${gateKey} was not PENDING under its lock`);
+  }
+
+  /** Cancels every PENDING gate of a run; returns the gates it cancelled. */
+  async cancelPendingOfRun(db: SqlRunner, workflowId: string): Promise<GateRow[]> {
+    const rows = await queryRows<RawGate>(
+      db,
+      `UPDATE gates.gates SET state = 'CANCELLED', closed_at = clock_timestamp()
+       WHERE workflow_id = $1 AND state = 'PENDING'
+       RETURNING ${COLUMNS}`,
+      [workflowId],
+    );
+    return rows.map(toRow);
+  }
+
+  /**
+   * Serialises "open a gate" and "the run finished" for one run until the transaction ends, so a
+   * gate cannot open PENDING unseen by a concurrent cancellation. Rare events: replies never take it.
+   */
+  async lockRunLifecycle(db: SqlRunner, workflowId: string): Promise<void> {
+    await db.query(`SELECT pg_advisory_xact_lock($1, hashtext($2))`, [RUN_LIFECYCLE_LOCK_CLASS, workflowId]);
+  }
+
+  async recordRunFinished(db: SqlRunner, workflowId: string, status: string): Promise<void> {
+    await db.query(
+      `INSERT INTO gates.finished_runs (workflow_id, status) VALUES ($1, $2) ON CONFLICT (workflow_id) DO NOTHING`,
+      [workflowId, status],
+    );
+  }
+
+  async isRunFinished(db: SqlRunner, workflowId: string): Promise<boolean> {
+    const rows = await queryRows(db, `SELECT 1 FROM gates.finished_runs WHERE workflow_id = $1`, [workflowId]);
+    return rows.length > 0;
+  }
+}

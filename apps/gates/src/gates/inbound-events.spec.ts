@@ -1,0 +1,60 @@
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import { PLAN_GATE_CHOICES, TimeoutAction } from '@gatehouse/contracts';
+import { PoisonMessageError } from '@gatehouse/messaging';
+import { parseDeadlinePassed, parseGateRequested, parseRunUpdated } from './inbound-events';
+
+const wid = randomUUID();
+const request = () => ({
+  workflowId: wid,
+  gateKey: 'approve-plan',
+  title: 'Approve the plan',
+  plan: { steps: [1, 2] },
+  planHash: 'f'.repeat(64),
+  choices: PLAN_GATE_CHOICES,
+  recipeName: 'agent-plan',
+});
+
+describe('parseGateRequested', () => {
+  it('keeps a valid request', () => {
+    expect(parseGateRequested(request())).toEqual(request());
+  });
+
+  it.each([
+    ['not an object', null],
+    ['non-UUID workflow id', { ...request(), workflowId: 'x' }],
+    ['bad gate key', { ...request(), gateKey: 'A' }],
+    ['no choices', { ...request(), choices: [] }],
+    ['choice with an unknown decision', { ...request(), choices: [{ value: 'y', label: 'Y', decision: 'timeout' }] }],
+    ['repeated choice', { ...request(), choices: [PLAN_GATE_CHOICES[0], PLAN_GATE_CHOICES[0]] }],
+    ['missing recipe', { ...request(), recipeName: undefined }],
+    ['numeric title', { ...request(), title: 3 }],
+  ])('%s is poison', (_n, body) => {
+    expect(() => parseGateRequested(body)).toThrow(PoisonMessageError);
+  });
+});
+
+describe('parseDeadlinePassed', () => {
+  const ev = {
+    workflowId: wid,
+    gateKey: 'approve-plan',
+    deadlineAt: new Date().toISOString(),
+    action: TimeoutAction.REJECT,
+    escalationId: `esc:${wid}:approve-plan`,
+  };
+  it('keeps a valid event', () => expect(parseDeadlinePassed(ev)).toEqual(ev));
+  it('refuses an unknown action', () =>
+    expect(() => parseDeadlinePassed({ ...ev, action: 'explode' })).toThrow(PoisonMessageError));
+  it('refuses a bad gate key', () =>
+    expect(() => parseDeadlinePassed({ ...ev, gateKey: '' })).toThrow(PoisonMessageError));
+});
+
+describe('parseRunUpdated', () => {
+  it('keeps id and status', () =>
+    expect(parseRunUpdated({ workflowID: wid, status: 'ERROR', version: 3 })).toEqual({
+      workflowID: wid,
+      status: 'ERROR',
+    }));
+  it('refuses a non-UUID id', () =>
+    expect(() => parseRunUpdated({ workflowID: 'x', status: 'ERROR' })).toThrow(PoisonMessageError));
+});

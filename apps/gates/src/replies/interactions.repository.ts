@@ -1,0 +1,54 @@
+import { Injectable } from '@nestjs/common';
+import { queryRows, type SqlRunner } from '../shared/sql';
+import type { RecordedReply } from './reply-rules';
+
+export interface NewInteraction {
+  workflowId: string;
+  gateKey: string;
+  topic: string;
+  dedupeKey: string;
+  payload: unknown;
+  payloadHash: string;
+  origin: string;
+  actor: string | null;
+  at: string;
+}
+
+/** SQL on the interaction ledger `gates.human_interactions` (accepted replies only). */
+@Injectable()
+export class InteractionsRepository {
+  /** The reply recorded under `dedupeKey` on this gate, whatever its topic (one key, one reply). */
+  async findByDedupeKey(
+    db: SqlRunner,
+    workflowId: string,
+    gateKey: string,
+    dedupeKey: string,
+  ): Promise<RecordedReply | undefined> {
+    const rows = await queryRows<{ topic: string; payload_hash: string }>(
+      db,
+      `SELECT topic, payload_hash FROM gates.human_interactions
+       WHERE workflow_id = $1 AND gate_key = $2 AND dedupe_key = $3`,
+      [workflowId, gateKey, dedupeKey],
+    );
+    return rows[0] ? { topic: rows[0].topic, payloadHash: rows[0].payload_hash } : undefined;
+  }
+
+  async insert(db: SqlRunner, row: NewInteraction): Promise<void> {
+    await db.query(
+      `INSERT INTO gates.human_interactions
+         (workflow_id, gate_key, topic, dedupe_key, payload, payload_hash, origin, actor, created_at)
+       VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8, $9)`,
+      [
+        row.workflowId,
+        row.gateKey,
+        row.topic,
+        row.dedupeKey,
+        JSON.stringify(row.payload),
+        row.payloadHash,
+        row.origin,
+        row.actor,
+        row.at,
+      ],
+    );
+  }
+}

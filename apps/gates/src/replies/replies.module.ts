@@ -1,0 +1,19 @@
+import { Module } from '@nestjs/common';
+import { ConsumerHost } from '@gatehouse/messaging';
+import { GatesModule } from '../gates/gates.module';
+import { HumanIngressHandler } from './human-ingress.handler';
+import { InteractionsRepository } from './interactions.repository';
+import { RepliesRpcController } from './replies.rpc-controller';
+import { ReplyService } from './reply.service';
+
+/** Human replies: the reply rules, the interaction ledger, and the JetStream ingress. */
+@Module({
+  imports: [GatesModule],
+  controllers: [RepliesRpcController],
+  providers: [InteractionsRepository, ReplyService, HumanIngressHandler],
+})
+export class RepliesModule {
+  constructor(host: ConsumerHost, ingress: HumanIngressHandler) {
+    host.register(ingress);
+  }
+}

@@ -1,0 +1,34 @@
+import type { AuditOutcome } from '../abi/gate-abi';
+
+/** One entry of the append-only `ui:<g>:audit` trail (gates.workflow_events.value). */
+export interface GateAuditEntry {
+  outcome: AuditOutcome;
+  dedupeKey?: string;
+  origin?: string;
+  actor?: string | null;
+  payloadHash?: string;
+  topic?: string;
+  at: string;
+  detail?: Record<string, unknown>;
+}
+
+/**
+ * `gates.workflow_events.audit_key` of each audit entry: an entry is written at most once per key,
+ * which is how "audited once per distinct conflicting payload / per dedupeKey" is enforced.
+ */
+export const auditKeys = {
+  opened: () => 'opened',
+  accepted: (dedupeKey: string) => `accepted:${dedupeKey}`,
+  conflict: (dedupeKey: string, topic: string, payloadHash: string) => `conflict:${dedupeKey}:${topic}:${payloadHash}`,
+  late: (dedupeKey: string) => `late:${dedupeKey}`,
+  timedOut: () => 'timed_out',
+  cancelled: () => 'cancelled',
+  /** A JetStream reply that broke a rule; `fingerprint` is the SHA-256 of the raw message body. */
+  rejectedMessage: (fingerprint: string) => `rejected:${fingerprint}`,
+};
+
+/** Deterministic outbox message ids (Nats-Msg-Id) of the facts the gates service announces. */
+export const gateMsgIds = {
+  gateOpened: (wid: string, g: string) => `gate-opened:${wid}:${g}`,
+  gateDecided: (wid: string, g: string) => `gate-decided:${wid}:${g}`,
+};
