@@ -28,6 +28,8 @@ export class CreateRunsSchema1763700000000 implements MigrationInterface {
         workload            jsonb NOT NULL,
         plan                jsonb,
         plan_hash           text,
+        -- The plan gate's decision (GateDecidedEvent minus routing), read by ApplyPatchST and DecideST.
+        decision            jsonb,
         tasks_total         integer NOT NULL DEFAULT 0,
         tasks_dispatched    integer NOT NULL DEFAULT 0,
         tasks_done          integer NOT NULL DEFAULT 0,

@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { ServiceCoreModule } from '@gatehouse/messaging';
+import { RunsEnv } from './config/runs.env';
+import { HealthModule } from './health/health.module';
+import { PipelineModule } from './pipeline/pipeline.module';
+import { RunsModule } from './runs/runs.module';
+
+@Module({
+  imports: [
+    ServiceCoreModule.forService({ service: 'runs', schema: 'runs', env: RunsEnv }),
+    RunsModule,
+    PipelineModule,
+    HealthModule,
+  ],
+})
+export class AppModule {}

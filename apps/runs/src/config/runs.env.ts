@@ -1,0 +1,39 @@
+import { IsBoolean, IsIn, IsInt, IsUrl, Max, Min, ValidateIf } from 'class-validator';
+import { BoolFromEnv, CommonEnv } from '@gatehouse/contracts';
+
+const HTTP_URL = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
+
+/** Settings of the runs service: the executor adapters and the partition law. */
+export class RunsEnv extends CommonEnv {
+  /** Compiler adapter: `replay` builds a deterministic plan offline, `live` calls OC_URL. */
+  @IsIn(['replay', 'live'])
+  OC_MODE: 'replay' | 'live' = 'replay';
+
+  @ValidateIf((env: RunsEnv) => env.OC_MODE === 'live')
+  @IsUrl(HTTP_URL, { message: 'OC_URL must be an http(s) URL; it is required when OC_MODE=live' })
+  OC_URL = '';
+
+  /** Sandbox adapter: `mock` returns a deterministic result after SBX_MOCK_DELAY_MS, `live` calls SBX_URL. */
+  @IsIn(['mock', 'live'])
+  SBX_MODE: 'mock' | 'live' = 'mock';
+
+  @ValidateIf((env: RunsEnv) => env.SBX_MODE === 'live')
+  @IsUrl(HTTP_URL, { message: 'SBX_URL must be an http(s) URL; it is required when SBX_MODE=live' })
+  SBX_URL = '';
+
+  @IsInt()
+  @Min(0)
+  @Max(60_000)
+  SBX_MOCK_DELAY_MS = 50;
+
+  /** Partition law: POST /api/runs needs a non-blank queuePartitionKey. */
+  @BoolFromEnv()
+  @IsBoolean()
+  SBX_QUEUE_PARTITION = true;
+
+  /** Timeout of one call to a live compiler or sandbox. */
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  LIVE_TIMEOUT_MS = 30_000;
+}

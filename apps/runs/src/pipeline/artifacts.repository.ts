@@ -1,0 +1,37 @@
+import { Injectable } from '@nestjs/common';
+import type { StepId } from '@gatehouse/contracts';
+import { queryRows, type Db } from '../common/sql';
+
+export interface NewArtifact {
+  runId: string;
+  stepId: StepId;
+  taskKey: string;
+  attempt: number;
+  idx: number;
+  content: unknown;
+}
+
+/** `runs.artifacts`: one row per (run, step, task, attempt, idx), enforced by `artifacts_once`. */
+@Injectable()
+export class ArtifactsRepository {
+  /** True when the task already left an artifact, whatever the attempt that produced it. */
+  async exists(db: Db, runId: string, stepId: StepId, taskKey: string, idx: number): Promise<boolean> {
+    const rows = await queryRows(
+      db,
+      `SELECT 1 FROM runs.artifacts WHERE run_id = $1 AND step_id = $2 AND task_key = $3 AND idx = $4 LIMIT 1`,
+      [runId, stepId, taskKey, idx],
+    );
+    return rows.length > 0;
+  }
+
+  async insert(db: Db, a: NewArtifact): Promise<boolean> {
+    const rows = await queryRows(
+      db,
+      `INSERT INTO runs.artifacts (run_id, step_id, task_key, attempt, idx, content)
+       VALUES ($1, $2, $3, $4, $5, $6::jsonb)
+       ON CONFLICT (run_id, step_id, task_key, attempt, idx) DO NOTHING RETURNING 1`,
+      [a.runId, a.stepId, a.taskKey, a.attempt, a.idx, JSON.stringify(a.content)],
+    );
+    return rows.length === 1;
+  }
+}

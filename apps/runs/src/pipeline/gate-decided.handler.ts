@@ -1,0 +1,26 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { CONSUMERS, type InboundMessage, type MessageHandler } from '@gatehouse/messaging';
+import { gateDecidedOf, parseOrNull } from './inbound-messages';
+import { PlanGateService } from './plan-gate.service';
+import { RecoveryService } from './recovery.service';
+
+/** evt.gates.gate-decided.>: a gate left PENDING; resume or end the run waiting on it. */
+@Injectable()
+export class GateDecidedHandler implements MessageHandler {
+  readonly consumer = CONSUMERS.runsGateDecided;
+
+  constructor(
+    private readonly planGate: PlanGateService,
+    private readonly recovery: RecoveryService,
+  ) {}
+
+  handle(tx: EntityManager, msg: InboundMessage): Promise<void> {
+    return this.planGate.decided(tx, gateDecidedOf(msg.json()));
+  }
+
+  async onDeadLetter(tx: EntityManager, msg: InboundMessage, error: Error): Promise<void> {
+    const event = parseOrNull(() => gateDecidedOf(msg.json()));
+    if (event) await this.recovery.decisionExhausted(tx, event.workflowId, event.gateKey, msg.deliveryCount, error);
+  }
+}

@@ -1,0 +1,15 @@
+import type { StepId } from './run-model';
+
+/**
+ * Deterministic ids (Nats-Msg-Id) of the facts the runs service announces: a re-publish of the
+ * same fact is dropped by the stream and by every consumer's inbox.
+ */
+export const runMessageIds = {
+  gateRequested: (wid: string, gateKey: string) => `gate-requested:${wid}:${gateKey}`,
+  runUpdated: (wid: string, version: number) => `run-updated:${wid}:${version}`,
+  step: (wid: string, stepId: StepId) => `step:${wid}:${stepId}`,
+  child: (wid: string, idx: number) => `child:${wid}:${idx}`,
+};
+
+/** The task key of ExecuteST's idx-th child task. */
+export const childTaskKey = (idx: number) => `task-${idx}`;
