@@ -1,0 +1,33 @@
+import { IsBoolean, IsInt, Max, Min } from 'class-validator';
+import { BoolFromEnv, CommonEnv } from '@gatehouse/contracts';
+
+/** Settings of the HTTP gateway (validated at start; a bad value stops the process). */
+export class GatewayEnv extends CommonEnv {
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  PORT = 3001;
+
+  /** Largest accepted JSON body; a bigger one is 413 PAYLOAD_TOO_LARGE. */
+  @IsInt()
+  @Min(1)
+  @Max(10240)
+  HTTP_BODY_LIMIT_KB = 256;
+
+  /** How long a request/reply call to a backing service may take before the gateway answers 503. */
+  @IsInt()
+  @Min(100)
+  @Max(120000)
+  RPC_TIMEOUT_MS = 5000;
+
+  /** Partition law of POST /api/runs (DESIGN section 2): a non-blank queuePartitionKey is required. */
+  @BoolFromEnv()
+  @IsBoolean()
+  SBX_QUEUE_PARTITION = true;
+
+  /** Open long-polls this process holds at most; one more is 503 OVERLOADED. */
+  @IsInt()
+  @Min(1)
+  @Max(1000000)
+  LONG_POLL_MAX_WAITERS = 10000;
+}

@@ -1,0 +1,53 @@
+import { Injectable } from '@nestjs/common';
+import { ErrorCode, GateState, type GateDetail, type GateSummary } from '@gatehouse/contracts';
+import { requireRunId } from '../params/run-id';
+import { GatesClient } from '../rpc/gates.client';
+import { hasCode } from '../rpc/rpc-error.mapping';
+import { RunsClient } from '../rpc/runs.client';
+import { gateWaitKey, WaiterRegistry } from './long-poll/waiter-registry';
+
+/** Reads of gates: the list of a run, one gate, and the long-poll on one gate. */
+@Injectable()
+export class GateQueryService {
+  constructor(
+    private readonly gates: GatesClient,
+    private readonly runs: RunsClient,
+    private readonly waiters: WaiterRegistry,
+  ) {}
+
+  async list(wid: string): Promise<GateSummary[]> {
+    const id = requireRunId(wid);
+    const gates = await this.gates.list(id);
+    // `[]` is also what gates says for a run it never heard of: only runs knows whether it exists.
+    if (gates.length === 0) await this.runs.assertRunExists(id);
+    return gates;
+  }
+
+  /**
+   * The gate's detail; with `timeoutS > 0` and the gate PENDING, answers when it leaves PENDING or when
+   * the time is up, whichever comes first. The waiter is registered before the state is read, so a
+   * decision landing in between still wakes it. `signal` aborts the wait when the client goes away.
+   */
+  async get(wid: string, gateKey: string, timeoutS: number, signal?: AbortSignal): Promise<GateDetail> {
+    const id = requireRunId(wid);
+    if (timeoutS <= 0) return this.fetch(id, gateKey);
+    const waiter = this.waiters.register(gateWaitKey(id, gateKey), timeoutS * 1000, signal);
+    try {
+      const first = await this.fetch(id, gateKey);
+      if (first.state !== GateState.PENDING) return first;
+      const reason = await waiter.woken;
+      return reason === 'aborted' ? first : await this.fetch(id, gateKey);
+    } finally {
+      waiter.cancel();
+    }
+  }
+
+  private async fetch(wid: string, gateKey: string): Promise<GateDetail> {
+    try {
+      return await this.gates.get(wid, gateKey);
+    } catch (err) {
+      if (hasCode(err, ErrorCode.GATE_NOT_FOUND)) await this.runs.assertRunExists(wid);
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,131 @@
+import { Injectable } from '@nestjs/common';
+import {
+  ErrorCode,
+  GatehouseError,
+  PLAN_GATE_KEY,
+  ReplyOrigin,
+  topics,
+  type ApprovePlanDto,
+  type GateReplyCommand,
+  type GateReplyDto,
+  type GateReplyResult,
+  type HitlEventDto,
+  type ReplyPayloadDto,
+} from '@gatehouse/contracts';
+import { parseGateKey } from '../params/gate-params';
+import { requireRunId } from '../params/run-id';
+import { GatesClient } from '../rpc/gates.client';
+import { hasCode } from '../rpc/rpc-error.mapping';
+import { RunsClient } from '../rpc/runs.client';
+
+/** The dedupe key of the legacy bridge: one approval per run, so a repeated call is a replay. */
+export const bridgeDedupeKey = (wid: string) => `approve-plan:${wid}`;
+
+/**
+ * Every HTTP surface that replies to a gate ends in the gates service's one reply rule set
+ * (DESIGN section 3); this service only shapes the command and explains 404s.
+ */
+@Injectable()
+export class GateReplyService {
+  constructor(
+    private readonly gates: GatesClient,
+    private readonly runs: RunsClient,
+  ) {}
+
+  /** POST /api/runs/:wid/gates/:g/reply (the gate key was checked by its pipe). */
+  async reply(wid: string, gateKey: string, dto: GateReplyDto): Promise<GateReplyResult> {
+    return this.send({
+      workflowId: requireRunId(wid),
+      gateKey,
+      topic: topics.human(gateKey),
+      payload: dto.payload,
+      dedupeKey: dto.dedupeKey,
+      origin: ReplyOrigin.REST,
+      actor: null,
+    });
+  }
+
+  /**
+   * POST /api/events/hitl. Checks that need no lookup come first: the gate key (400), the run id's form
+   * (404), the topic (409); then the reply rules.
+   */
+  async hitl(dto: HitlEventDto): Promise<GateReplyResult> {
+    const gateKey = parseGateKey(dto.gateKey);
+    const workflowId = requireRunId(dto.workflowId);
+    if (dto.topic !== topics.human(gateKey)) {
+      throw new GatehouseError(
+        ErrorCode.TOPIC_MISMATCH,
+        `topic must be "${topics.human(gateKey)}" for gate ${gateKey}`,
+      );
+    }
+    return this.send({
+      workflowId,
+      gateKey,
+      topic: dto.topic,
+      payload: dto.payload,
+      dedupeKey: dto.dedupeKey,
+      origin: dto.origin ?? ReplyOrigin.WEBHOOK,
+      actor: dto.actor ?? null,
+    });
+  }
+
+  /**
+   * POST /api/runs/:wid/approve-plan, the legacy bridge: a `yes` on the pending plan gate, with a dedupe
+   * key derived from the run. When the plan gate is no longer pending the answer is 409 NO_PENDING_GATE
+   * and nothing is written, except when the reply that closed it was this bridge's own (same dedupe key):
+   * then the call is a replay and goes through the reply rules, which answer `duplicate: true` for the same
+   * payload (or DEDUPE_CONFLICT for different notes), so retrying a bridge call is safe.
+   */
+  async approvePlan(wid: string, dto: ApprovePlanDto): Promise<GateReplyResult> {
+    const workflowId = requireRunId(wid);
+    const dedupeKey = bridgeDedupeKey(workflowId);
+    const gateKey = await this.planGateFor(workflowId, dedupeKey);
+    const payload: ReplyPayloadDto =
+      dto.notes === undefined ? { choice: 'yes' } : { choice: 'yes', rationale: dto.notes };
+    try {
+      return await this.send({
+        workflowId,
+        gateKey,
+        topic: topics.human(gateKey),
+        payload,
+        dedupeKey,
+        origin: ReplyOrigin.BRIDGE,
+        actor: dto.approvedBy,
+      });
+    } catch (err) {
+      // Decided by someone else between the two calls.
+      if (hasCode(err, ErrorCode.GATE_CLOSED)) throw noPendingGate(workflowId);
+      throw err;
+    }
+  }
+
+  private async planGateFor(workflowId: string, dedupeKey: string): Promise<string> {
+    try {
+      return (await this.gates.pendingPlanGate(workflowId)).gateKey;
+    } catch (err) {
+      if (hasCode(err, ErrorCode.NO_PENDING_GATE)) {
+        const gate = await this.gates.get(workflowId, PLAN_GATE_KEY);
+        if (gate.result?.dedupeKey === dedupeKey) return gate.gateKey;
+        throw noPendingGate(workflowId);
+      }
+      if (hasCode(err, ErrorCode.GATE_NOT_FOUND)) {
+        await this.runs.assertRunExists(workflowId);
+        throw noPendingGate(workflowId);
+      }
+      throw err;
+    }
+  }
+
+  private async send(command: GateReplyCommand): Promise<GateReplyResult> {
+    try {
+      return await this.gates.reply(command);
+    } catch (err) {
+      if (hasCode(err, ErrorCode.GATE_NOT_FOUND)) await this.runs.assertRunExists(command.workflowId);
+      throw err;
+    }
+  }
+}
+
+function noPendingGate(wid: string): GatehouseError {
+  return new GatehouseError(ErrorCode.NO_PENDING_GATE, `run ${wid} has no pending plan gate`);
+}

@@ -1,0 +1,46 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Res } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import type { ServerResponse } from 'node:http';
+import { StartRunDto, type RunView } from '@gatehouse/contracts';
+import { RunStatusStreamService, type StatusSink } from './run-status-stream.service';
+import { RunsService } from './runs.service';
+
+@ApiTags('runs')
+@Controller('api/runs')
+export class RunsController {
+  constructor(
+    private readonly runs: RunsService,
+    private readonly stream: RunStatusStreamService,
+  ) {}
+
+  @Post()
+  @HttpCode(202)
+  start(@Body() dto: StartRunDto): Promise<{ workflowID: string }> {
+    return this.runs.startRun(dto);
+  }
+
+  @Get(':wid')
+  get(@Param('wid') wid: string): Promise<RunView> {
+    return this.runs.getRun(wid);
+  }
+
+  /** NDJSON, one snapshot per change, ending after the terminal one. */
+  @Get(':wid/stream/status')
+  async status(@Param('wid') wid: string, @Res() res: ServerResponse): Promise<void> {
+    const closed = new AbortController();
+    res.on('close', () => closed.abort());
+    const sink: StatusSink = {
+      write: (line) => {
+        if (!res.headersSent) {
+          res.statusCode = 200;
+          res.setHeader('Content-Type', 'application/x-ndjson; charset=utf-8');
+          res.setHeader('Cache-Control', 'no-store');
+          res.setHeader('X-Accel-Buffering', 'no');
+        }
+        res.write(line);
+      },
+      end: () => res.end(),
+    };
+    await this.stream.open(wid, sink, closed.signal);
+  }
+}

@@ -1,0 +1,39 @@
+import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import {
+  checkRunLaws,
+  type CreateIntentDto,
+  type CreateIntentResult,
+  type RunView,
+  type StartRunDto,
+} from '@gatehouse/contracts';
+import type { GatewayEnv } from '../config/gateway.env';
+import { requireRunId } from '../params/run-id';
+import { RunsClient } from '../rpc/runs.client';
+
+@Injectable()
+export class RunsService {
+  private readonly partitionRequired: boolean;
+
+  constructor(
+    private readonly runs: RunsClient,
+    config: ConfigService<GatewayEnv, true>,
+  ) {
+    this.partitionRequired = config.get('SBX_QUEUE_PARTITION', { infer: true });
+  }
+
+  createIntent(dto: CreateIntentDto): Promise<CreateIntentResult> {
+    return this.runs.createIntent(dto);
+  }
+
+  /** The queue, partition and recipe laws answer here, fast; the runs service checks them again. */
+  async startRun(dto: StartRunDto): Promise<{ workflowID: string }> {
+    checkRunLaws(dto, this.partitionRequired);
+    const { workflowID } = await this.runs.startRun(dto);
+    return { workflowID };
+  }
+
+  async getRun(wid: string): Promise<RunView> {
+    return this.runs.getRun(requireRunId(wid));
+  }
+}
