@@ -1,3 +1,5 @@
+// Contracts' DTO decorators (class-transformer @Type) need the Reflect metadata API at load time.
+import 'reflect-metadata';
 export * from './jetstream/definitions';
 export * from './jetstream/nats-connection';
 export * from './jetstream/provision';

@@ -3,13 +3,25 @@ import { IsIn, IsInt, Matches, Max, Min, validateSync } from 'class-validator';
 
 type Ctor<T> = new () => T;
 
-/** Parses "true"/"false" (any case); anything else is left as-is so validation rejects it. */
-export const BoolFromEnv = () =>
-  Transform(({ value }) => {
-    if (typeof value !== 'string') return value;
-    const v = value.trim().toLowerCase();
-    return v === 'true' ? true : v === 'false' ? false : value;
-  });
+/** "true"/"false" (any case, trimmed) as a boolean; anything else is returned as-is for validation to reject. */
+export function parseEnvBoolean(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  const v = value.trim().toLowerCase();
+  return v === 'true' ? true : v === 'false' ? false : value;
+}
+
+/** A decimal number as a number; anything else is returned as-is for validation to reject. */
+export function parseEnvNumber(value: unknown): unknown {
+  if (typeof value !== 'string' || !/^\s*[-+]?(\d+\.?\d*|\.\d+)\s*$/.test(value)) return value;
+  return Number(value);
+}
+
+/**
+ * Parses "true"/"false" (any case). It reads the raw value (`obj[key]`), not the one class-transformer
+ * may already have converted: with a `: boolean` annotation an implicit conversion turns "false" into
+ * `Boolean("false") === true`.
+ */
+export const BoolFromEnv = () => Transform(({ obj, key, value }) => parseEnvBoolean(obj?.[key] ?? value));
 
 /** Settings every service process needs. */
 export class CommonEnv {
@@ -54,15 +66,21 @@ export class EnvValidationError extends Error {}
 /**
  * Validates `raw` (normally process.env) against `cls`. Unset variables keep the class defaults;
  * a bad value throws an error that names every offending variable.
+ *
+ * A string is converted to the type of the field's default value (number or boolean). Decorator
+ * type metadata cannot be used for that: tsc and swc emit `design:type Object` for a field declared
+ * as `X = 10` without an annotation, so "5" would stay a string and fail `@IsInt()`.
  */
 export function validateEnv<T extends object>(cls: Ctor<T>, raw: Record<string, unknown> = process.env): T {
   const defaults = new cls() as Record<string, unknown>;
   const picked: Record<string, unknown> = {};
   for (const key of Object.keys(defaults)) {
     const v = raw[key];
-    if (v !== undefined && v !== '') picked[key] = v;
+    if (v === undefined || v === '') continue;
+    const kind = typeof defaults[key];
+    picked[key] = kind === 'number' ? parseEnvNumber(v) : kind === 'boolean' ? parseEnvBoolean(v) : v;
   }
-  const instance = plainToInstance(cls, picked, { enableImplicitConversion: true, exposeDefaultValues: true });
+  const instance = plainToInstance(cls, picked, { exposeDefaultValues: true });
   const errors = validateSync(instance as object, { whitelist: true });
   if (errors.length > 0) {
     const lines = errors.map((e) => {

@@ -18,6 +18,12 @@ export interface ConsumerRunnerOptions {
   maxDeliveries: number;
   /** Called after every commit, e.g. to kick the outbox relay. */
   afterCommit?: () => void;
+  /**
+   * How long one delivery may keep the message to itself by heartbeats (`+WPI`) before the
+   * server is let to redeliver it (default 5 minutes). Without heartbeats a handler slower than
+   * ack_wait (a sandbox call in `prepare`) would be redelivered and worked on twice in parallel.
+   */
+  maxWorkingMs?: number;
 }
 
 export type Outcome = 'applied' | 'duplicate' | 'retry' | 'dead-lettered';
@@ -32,6 +38,8 @@ export class ConsumerRunner<P = void> {
   private readonly schema: string;
   private messages?: ConsumerMessages;
   private inFlight = new Set<Promise<void>>();
+  /** The server's ack_wait of the consumer, read at start; the definition's until then. */
+  private ackWaitMs: number;
   private loop?: Promise<void>;
   private stopping = false;
 
@@ -44,6 +52,7 @@ export class ConsumerRunner<P = void> {
     private readonly logger: RunnerLogger,
   ) {
     this.schema = assertSchemaName(schema);
+    this.ackWaitMs = handler.consumer.ackWaitS * 1000;
   }
 
   get name(): string {
@@ -53,6 +62,8 @@ export class ConsumerRunner<P = void> {
   async start(): Promise<void> {
     const { stream, durable } = this.handler.consumer;
     const consumer = await this.js.consumers.get(stream, durable);
+    const ackWaitNs = (await consumer.info(true)).config.ack_wait;
+    if (ackWaitNs) this.ackWaitMs = ackWaitNs / 1_000_000;
     this.messages = await consumer.consume({ max_messages: this.options.concurrency });
     this.loop = this.pump(this.messages);
   }
@@ -83,6 +94,31 @@ export class ConsumerRunner<P = void> {
 
   /** Processes one delivery to its settlement. Exposed for tests. */
   async process(msg: JsMsg): Promise<Outcome> {
+    const stopHeartbeat = this.heartbeat(msg);
+    try {
+      return await this.settle(msg);
+    } finally {
+      stopHeartbeat();
+    }
+  }
+
+  /** Tells the server the delivery is still being worked on, a few times per ack_wait. */
+  private heartbeat(msg: JsMsg): () => void {
+    const every = Math.max(100, Math.floor(this.ackWaitMs / 3));
+    const until = Date.now() + (this.options.maxWorkingMs ?? 5 * 60_000);
+    const timer = setInterval(() => {
+      if (Date.now() > until) return clearInterval(timer);
+      try {
+        msg.working();
+      } catch {
+        // Disconnected: the server redelivers after ack_wait, which the inbox makes harmless.
+      }
+    }, every);
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+
+  private async settle(msg: JsMsg): Promise<Outcome> {
     const inbound = new InboundMessage(msg, this.handler.consumer.stream);
     let applied: boolean;
     try {

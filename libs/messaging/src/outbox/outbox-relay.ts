@@ -70,31 +70,37 @@ export class OutboxRelay {
       return;
     }
     this.running = true;
-    this.idle = this.drain().finally(() => {
-      this.running = false;
-    });
+    this.idle = this.drain();
   }
 
   private async drain(): Promise<void> {
-    do {
-      this.again = false;
-      let published = 0;
-      try {
-        published = await this.publishBatch();
-      } catch (err) {
-        this.logger.warn({ err, schema: this.schema }, 'outbox relay batch failed; will retry');
-        return;
-      }
-      if (published >= this.batchSize) this.again = true;
-    } while (this.again && !this.stopped);
+    try {
+      do {
+        this.again = false;
+        let published = 0;
+        try {
+          published = await this.publishBatch();
+        } catch (err) {
+          this.logger.warn({ err, schema: this.schema }, 'outbox relay batch failed; will retry');
+          return;
+        }
+        if (published >= this.batchSize) this.again = true;
+      } while (this.again && !this.stopped);
+    } finally {
+      // Cleared in the same synchronous step as the last loop check: a kick() that arrives a
+      // microtask later starts a new drain instead of setting `again` on one that has ended.
+      this.running = false;
+    }
   }
 
   /** One transaction: claim a batch, publish it concurrently, mark what the server acknowledged. */
   private async publishBatch(): Promise<number> {
     return this.ds.transaction(async (tx) => {
+      // Fewest attempts first: rows that keep failing (say, a subject no stream covers) cannot
+      // starve fresh ones, and a failed batch ends the drain, so there is no hot retry loop.
       const rows: OutboxRow[] = await tx.query(
         `SELECT id, msg_id, subject, payload, headers FROM ${this.schema}.outbox
-         WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+         WHERE published_at IS NULL ORDER BY attempts, id LIMIT $1 FOR UPDATE SKIP LOCKED`,
         [this.batchSize],
       );
       if (rows.length === 0) return 0;
