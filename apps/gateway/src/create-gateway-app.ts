@@ -6,7 +6,7 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import type { GatewayEnv } from './config/gateway.env';
 import { HttpExceptionFilter } from './errors/http-exception.filter';
-import { validationException } from './errors/validation-exception.factory';
+import { validationError } from '@gatehouse/contracts';
 import { correlationMiddleware } from './http/correlation';
 import { JSON_BODY_TYPES, requireJsonBody } from './http/json-body.middleware';
 import { StrictValidationPipe } from './http/strict-validation.pipe';
@@ -30,7 +30,7 @@ export async function createGatewayApp(env: GatewayEnv): Promise<INestApplicatio
       whitelist: true,
       forbidNonWhitelisted: true,
       transform: true,
-      exceptionFactory: validationException,
+      exceptionFactory: (errors) => validationError(errors),
     }),
   );
   app.useGlobalFilters(new HttpExceptionFilter());

@@ -1,3 +1,5 @@
+// DTO decorators (class-transformer @Type, class-validator) need the metadata polyfill loaded first.
+import 'reflect-metadata';
 export * from './errors';
 export * from './abi';
 export * from './hashing';
@@ -6,3 +8,4 @@ export * from './gates';
 export * from './escalation';
 export * from './rpc';
 export * from './config';
+export * from './validation';

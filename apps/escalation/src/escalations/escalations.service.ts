@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ErrorCode, GatehouseError, isValidGateKey, type EscalationView } from '@gatehouse/contracts';
-import { isUuid } from '../common/uuid';
 import { EscalationsRepository } from './escalations.repository';
+import { isUuid } from '@gatehouse/contracts';
 
 /** Read side of the escalations, for the gateway and operators. */
 @Injectable()

@@ -11,7 +11,7 @@ import {
   type GatePolicy,
 } from '@gatehouse/contracts';
 import { PoisonMessageError } from '@gatehouse/messaging';
-import { isUuid } from '../common/uuid';
+import { isUuid } from '@gatehouse/contracts';
 
 /** 'evt.gates.gate-opened.' and 'evt.gates.gate-decided.': the filters without their '>'. */
 export const GATE_OPENED_PREFIX = subjectFilters.gateOpened.slice(0, -1);

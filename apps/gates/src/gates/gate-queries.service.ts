@@ -9,10 +9,9 @@ import {
   type GateDetail,
   type GateSummary,
 } from '@gatehouse/contracts';
-import { isUuid } from '../shared/ids';
-import { isPlainObject } from '../shared/validation';
 import { GatesRepository, toSummary } from './gates.repository';
 import { WorkflowEventsRepository } from './workflow-events.repository';
+import { isUuid, isPlainObject } from '@gatehouse/contracts';
 
 const gateNotFound = (wid: unknown, g: unknown) =>
   new GatehouseError(ErrorCode.GATE_NOT_FOUND, `run ${String(wid)} has no gate ${String(g)}`);

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { GateState, type GateChoice, type GatePolicy, type GateSummary } from '@gatehouse/contracts';
-import { iso, queryRows, type SqlRunner } from '../shared/sql';
+import { iso } from '../shared/time';
+import { queryRows, type Db } from '@gatehouse/persistence';
 
 /** A `gates.gates` row as the services use it. */
 export interface GateRow {
@@ -82,7 +83,7 @@ export class GatesRepository {
    * Inserts the gate PENDING with deadline = now + policy.timeoutS. Returns undefined when the
    * gate already exists (a redelivered or repeated request), so its side effects happen once.
    */
-  async insertPending(db: SqlRunner, g: NewGate): Promise<GateRow | undefined> {
+  async insertPending(db: Db, g: NewGate): Promise<GateRow | undefined> {
     const rows = await queryRows<RawGate>(
       db,
       `WITH t AS (SELECT clock_timestamp() AS now)
@@ -104,7 +105,7 @@ export class GatesRepository {
   }
 
   /** Locks the gate row until the transaction ends: replies to one gate serialise here. */
-  async lock(db: SqlRunner, workflowId: string, gateKey: string): Promise<LockedGate | undefined> {
+  async lock(db: Db, workflowId: string, gateKey: string): Promise<LockedGate | undefined> {
     const rows = await queryRows<RawGate>(
       db,
       `SELECT ${COLUMNS}, clock_timestamp() AS now FROM gates.gates
@@ -115,7 +116,7 @@ export class GatesRepository {
     return r ? { ...toRow(r), now: iso(r.now as Date) } : undefined;
   }
 
-  async find(db: SqlRunner, workflowId: string, gateKey: string): Promise<GateRow | undefined> {
+  async find(db: Db, workflowId: string, gateKey: string): Promise<GateRow | undefined> {
     const rows = await queryRows<RawGate>(
       db,
       `SELECT ${COLUMNS} FROM gates.gates WHERE workflow_id = $1 AND gate_key = $2`,
@@ -124,7 +125,7 @@ export class GatesRepository {
     return rows[0] ? toRow(rows[0]) : undefined;
   }
 
-  async exists(db: SqlRunner, workflowId: string, gateKey: string): Promise<boolean> {
+  async exists(db: Db, workflowId: string, gateKey: string): Promise<boolean> {
     const rows = await queryRows(db, `SELECT 1 FROM gates.gates WHERE workflow_id = $1 AND gate_key = $2`, [
       workflowId,
       gateKey,
@@ -132,7 +133,7 @@ export class GatesRepository {
     return rows.length > 0;
   }
 
-  async listByWorkflow(db: SqlRunner, workflowId: string): Promise<GateRow[]> {
+  async listByWorkflow(db: Db, workflowId: string): Promise<GateRow[]> {
     const rows = await queryRows<RawGate>(
       db,
       `SELECT ${COLUMNS} FROM gates.gates WHERE workflow_id = $1 ORDER BY opened_at, gate_key`,
@@ -146,7 +147,7 @@ export class GatesRepository {
    * re-checked `state = 'PENDING'` let exactly one caller win. Returns closed_at, or undefined.
    */
   async closeIfPending(
-    db: SqlRunner,
+    db: Db,
     workflowId: string,
     gateKey: string,
     state: GateState,
@@ -162,7 +163,7 @@ export class GatesRepository {
   }
 
   /** Closes a gate that the caller holds locked and saw PENDING. */
-  async markReceived(db: SqlRunner, workflowId: string, gateKey: string, at: string): Promise<void> {
+  async markReceived(db: Db, workflowId: string, gateKey: string, at: string): Promise<void> {
     const rows = await queryRows(
       db,
       `UPDATE gates.gates SET state = 'RECEIVED', closed_at = $3
@@ -173,7 +174,7 @@ export class GatesRepository {
   }
 
   /** Cancels every PENDING gate of a run; returns the gates it cancelled. */
-  async cancelPendingOfRun(db: SqlRunner, workflowId: string): Promise<GateRow[]> {
+  async cancelPendingOfRun(db: Db, workflowId: string): Promise<GateRow[]> {
     const rows = await queryRows<RawGate>(
       db,
       `UPDATE gates.gates SET state = 'CANCELLED', closed_at = clock_timestamp()
@@ -188,18 +189,18 @@ export class GatesRepository {
    * Serialises "open a gate" and "the run finished" for one run until the transaction ends, so a
    * gate cannot open PENDING unseen by a concurrent cancellation. Rare events: replies never take it.
    */
-  async lockRunLifecycle(db: SqlRunner, workflowId: string): Promise<void> {
+  async lockRunLifecycle(db: Db, workflowId: string): Promise<void> {
     await db.query(`SELECT pg_advisory_xact_lock($1, hashtext($2))`, [RUN_LIFECYCLE_LOCK_CLASS, workflowId]);
   }
 
-  async recordRunFinished(db: SqlRunner, workflowId: string, status: string): Promise<void> {
+  async recordRunFinished(db: Db, workflowId: string, status: string): Promise<void> {
     await db.query(
       `INSERT INTO gates.finished_runs (workflow_id, status) VALUES ($1, $2) ON CONFLICT (workflow_id) DO NOTHING`,
       [workflowId, status],
     );
   }
 
-  async isRunFinished(db: SqlRunner, workflowId: string): Promise<boolean> {
+  async isRunFinished(db: Db, workflowId: string): Promise<boolean> {
     const rows = await queryRows(db, `SELECT 1 FROM gates.finished_runs WHERE workflow_id = $1`, [workflowId]);
     return rows.length > 0;
   }

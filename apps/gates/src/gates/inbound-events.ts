@@ -8,8 +8,7 @@ import {
   type RunUpdatedEvent,
 } from '@gatehouse/contracts';
 import { PoisonMessageError } from '@gatehouse/messaging';
-import { isUuid } from '../shared/ids';
-import { isPlainObject } from '../shared/validation';
+import { isUuid, isPlainObject } from '@gatehouse/contracts';
 
 /*
  * Events from other services are checked before they touch SQL. One that can never be applied

@@ -6,7 +6,7 @@ import {
   type GatePrompt,
   type GateResult,
 } from '@gatehouse/contracts';
-import { queryRows, type SqlRunner } from '../shared/sql';
+import { queryRows, type Db } from '@gatehouse/persistence';
 
 export interface GateEvents {
   prompt: GatePrompt | undefined;
@@ -21,7 +21,7 @@ export class WorkflowEventsRepository {
    * Writes `ui:<g>`, `ui:<g>:result` or `decision:<g>`, which exist at most once per run (a unique
    * index). Returns false when it was already there.
    */
-  async writeOnce(db: SqlRunner, workflowId: string, key: string, value: unknown): Promise<boolean> {
+  async writeOnce(db: Db, workflowId: string, key: string, value: unknown): Promise<boolean> {
     const rows = await queryRows(
       db,
       `INSERT INTO gates.workflow_events (workflow_id, key, value) VALUES ($1, $2, $3::jsonb)
@@ -33,7 +33,7 @@ export class WorkflowEventsRepository {
 
   /** Appends to `ui:<g>:audit`, at most once per `auditKey`. Returns false when already recorded. */
   async audit(
-    db: SqlRunner,
+    db: Db,
     workflowId: string,
     gateKey: string,
     auditKey: string,
@@ -48,7 +48,7 @@ export class WorkflowEventsRepository {
     return rows.length === 1;
   }
 
-  async gateEvents(db: SqlRunner, workflowId: string, gateKey: string): Promise<GateEvents> {
+  async gateEvents(db: Db, workflowId: string, gateKey: string): Promise<GateEvents> {
     const keys = [eventKeys.prompt(gateKey), eventKeys.result(gateKey), eventKeys.decision(gateKey)];
     const rows = await queryRows<{ key: string; value: unknown }>(
       db,

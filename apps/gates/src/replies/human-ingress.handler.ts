@@ -14,10 +14,9 @@ import {
 import { CONSUMERS, type InboundMessage, type MessageHandler } from '@gatehouse/messaging';
 import { GatesRepository } from '../gates/gates.repository';
 import { WorkflowEventsRepository } from '../gates/workflow-events.repository';
-import { isUuid } from '../shared/ids';
-import { validateShape } from '../shared/validation';
 import { parseReplyCommand, type ReplyCommand } from './reply-command';
 import { ReplyService, type ReplyOutcome } from './reply.service';
+import { isUuid, validateDto } from '@gatehouse/contracts';
 
 interface Target {
   workflowId: string;
@@ -34,7 +33,7 @@ export function parseHumanSubject(subject: string): Target | undefined {
 /** Builds the reply command of a bus message; throws the 400/404 the same reply would get over HTTP. */
 export function ingressCommand(target: Target | undefined, body: unknown): ReplyCommand {
   if (!target) throw new GatehouseError(ErrorCode.GATE_NOT_FOUND, 'subject is not human.<workflowId>.<gateKey>');
-  const msg = validateShape(HumanIngressMessageDto, body, 'message');
+  const msg = validateDto(HumanIngressMessageDto, body, 'message');
   if (msg.workflowId !== undefined && msg.workflowId.toLowerCase() !== target.workflowId.toLowerCase()) {
     throw new GatehouseError(ErrorCode.VALIDATION_FAILED, 'workflowId in the body does not match the subject');
   }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { queryRows, type SqlRunner } from '../shared/sql';
 import type { RecordedReply } from './reply-rules';
+import { queryRows, type Db } from '@gatehouse/persistence';
 
 export interface NewInteraction {
   workflowId: string;
@@ -19,7 +19,7 @@ export interface NewInteraction {
 export class InteractionsRepository {
   /** The reply recorded under `dedupeKey` on this gate, whatever its topic (one key, one reply). */
   async findByDedupeKey(
-    db: SqlRunner,
+    db: Db,
     workflowId: string,
     gateKey: string,
     dedupeKey: string,
@@ -33,7 +33,7 @@ export class InteractionsRepository {
     return rows[0] ? { topic: rows[0].topic, payloadHash: rows[0].payload_hash } : undefined;
   }
 
-  async insert(db: SqlRunner, row: NewInteraction): Promise<void> {
+  async insert(db: Db, row: NewInteraction): Promise<void> {
     await db.query(
       `INSERT INTO gates.human_interactions
          (workflow_id, gate_key, topic, dedupe_key, payload, payload_hash, origin, actor, created_at)

@@ -18,8 +18,7 @@ import {
   ReplyPayloadDto,
   topics,
 } from '@gatehouse/contracts';
-import { isUuid } from '../shared/ids';
-import { isPlainObject, validateShape } from '../shared/validation';
+import { isUuid, isPlainObject, validateDto } from '@gatehouse/contracts';
 
 /** The shape of a GateReplyCommand, checked again here: the gates service trusts no caller. */
 class ReplyCommandDto {
@@ -77,7 +76,7 @@ export function parseReplyCommand(raw: unknown): ReplyCommand {
   if (!isValidGateKey(raw.gateKey)) {
     throw new GatehouseError(ErrorCode.INVALID_GATE_KEY, 'gateKey must match ^[a-z0-9][a-z0-9-]{0,62}$');
   }
-  const cmd = validateShape(ReplyCommandDto, raw, 'reply');
+  const cmd = validateDto(ReplyCommandDto, raw, 'reply');
   const expectedTopic = topics.human(cmd.gateKey);
   if (cmd.topic !== expectedTopic) {
     throw new GatehouseError(ErrorCode.TOPIC_MISMATCH, `topic must be ${expectedTopic} for gate ${cmd.gateKey}`);

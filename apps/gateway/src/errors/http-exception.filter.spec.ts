@@ -52,7 +52,7 @@ describe('toHttpError', () => {
   });
 
   it('passes details through', () => {
-    const details = [{ field: 'payload.choice', problems: ['choice must be a string'] }];
+    const details = [{ field: 'payload.choice', errors: ['choice must be a string'] }];
     expect(toHttpError(new GatehouseError(ErrorCode.VALIDATION_FAILED, 'bad', details)).body).toEqual({
       error: 'VALIDATION_FAILED',
       message: 'bad',

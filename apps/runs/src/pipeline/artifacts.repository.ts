@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { StepId } from '@gatehouse/contracts';
-import { queryRows, type Db } from '../common/sql';
+import { queryRows, type Db } from '@gatehouse/persistence';
 
 export interface NewArtifact {
   runId: string;

@@ -8,7 +8,7 @@ import {
   type StepTaskMessage,
 } from '@gatehouse/contracts';
 import { PoisonMessageError } from '@gatehouse/messaging';
-import { isUuid } from '../common/uuid';
+import { isUuid } from '@gatehouse/contracts';
 
 /**
  * Shape checks of the messages the pipeline consumes. A message that fails one can never

@@ -11,11 +11,11 @@ import {
   isTerminalRunStatus,
   type GateDecidedEvent,
 } from '@gatehouse/contracts';
-import { isUuid } from '../common/uuid';
 import { stepMessage } from '../runs/run-messages';
 import type { RunDecision } from '../runs/run-row';
 import { RunWriter } from '../runs/run-writer.service';
 import { RunsRepository } from '../runs/runs.repository';
+import { isUuid } from '@gatehouse/contracts';
 
 /**
  * Resumes or ends a run waiting at its plan gate. A decision for a run that is not waiting on

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { NextAction, RunFailureCode, RunStatus, StepId, StepStatus, isTerminalRunStatus } from '@gatehouse/contracts';
-import { isUuid } from '../common/uuid';
 import { RunWriter } from '../runs/run-writer.service';
 import { RunsRepository } from '../runs/runs.repository';
 import { RunStepsRepository } from './run-steps.repository';
+import { isUuid } from '@gatehouse/contracts';
 
 /**
  * A pipeline message failed on every delivery and was dead-lettered: the run ends

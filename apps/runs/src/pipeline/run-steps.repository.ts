@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { StepStatus, type StepId } from '@gatehouse/contracts';
-import { jsonb, queryRows, type Db } from '../common/sql';
+import { jsonb, queryRows, type Db } from '@gatehouse/persistence';
 
 export interface NewRunStep {
   runId: string;

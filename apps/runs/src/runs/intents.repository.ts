@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { queryOne, type Db } from '../common/sql';
 import type { IntentRow } from './run-row';
+import { queryOne, type Db } from '@gatehouse/persistence';
 
 export interface NewIntent {
   id: string;

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { NextAction, RunError, RunStatus, StepId, Workload } from '@gatehouse/contracts';
 import type { Plan } from '../adapters/compiler';
-import { jsonb, queryOne, type Db } from '../common/sql';
 import type { RunDecision, RunRow } from './run-row';
+import { jsonb, queryOne, type Db } from '@gatehouse/persistence';
 
 export interface NewRun {
   id: string;

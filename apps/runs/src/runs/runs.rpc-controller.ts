@@ -10,8 +10,8 @@ import {
   type RunView,
   type StartRunResult,
 } from '@gatehouse/contracts';
-import { validatePayload } from '../common/validate-payload';
 import { RunsService } from './runs.service';
+import { validateDto } from '@gatehouse/contracts';
 
 /** `rpc.runs.*` from the gateway: parse, call one use case, answer. */
 @Controller()
@@ -20,12 +20,12 @@ export class RunsRpcController {
 
   @MessagePattern(rpc.runs.createIntent)
   createIntent(@Payload() payload: unknown): Promise<CreateIntentResult> {
-    return this.runs.createIntent(validatePayload(CreateIntentDto, payload));
+    return this.runs.createIntent(validateDto(CreateIntentDto, payload));
   }
 
   @MessagePattern(rpc.runs.startRun)
   startRun(@Payload() payload: unknown): Promise<StartRunResult> {
-    return this.runs.startRun(validatePayload(StartRunDto, payload));
+    return this.runs.startRun(validateDto(StartRunDto, payload));
   }
 
   @MessagePattern(rpc.runs.getRun)

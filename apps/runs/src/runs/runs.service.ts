@@ -17,11 +17,11 @@ import {
 import { OutboxService } from '@gatehouse/messaging';
 import { inTransaction } from '@gatehouse/persistence';
 import type { RunsEnv } from '../config/runs.env';
-import { isUuid } from '../common/uuid';
 import { IntentsRepository } from './intents.repository';
 import { runUpdatedMessage, stepMessage } from './run-messages';
 import { toRunView } from './run-view';
 import { RunsRepository } from './runs.repository';
+import { isUuid } from '@gatehouse/contracts';
 
 /** The request/reply use cases: create an intent, start its run, read a run. */
 @Injectable()

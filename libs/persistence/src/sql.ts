@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 
-/** A transaction, or `dataSource.manager` for a read outside one. */
+/** A transaction's EntityManager, or `dataSource.manager` for a read outside one. */
 export type Db = Pick<EntityManager, 'query'>;
 
 /**
@@ -20,7 +20,7 @@ export async function queryOne<T>(db: Db, sql: string, params: unknown[] = []): 
   return rows[0] ?? null;
 }
 
-/** jsonb parameter: `null` stays SQL NULL. */
+/** A jsonb parameter: `null` and `undefined` stay SQL NULL. */
 export function jsonb(value: unknown): string | null {
   return value === null || value === undefined ? null : JSON.stringify(value);
 }

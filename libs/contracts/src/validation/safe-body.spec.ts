@@ -1,6 +1,6 @@
-import 'reflect-metadata';
-import { ErrorCode, GatehouseError } from '@gatehouse/contracts';
-import { assertSafeBody, MAX_BODY_DEPTH } from './strict-validation.pipe';
+import { ErrorCode } from '../errors/error-code';
+import { GatehouseError } from '../errors/gatehouse.error';
+import { assertSafeBody, MAX_BODY_DEPTH } from './safe-body';
 
 function failure(body: unknown): GatehouseError | undefined {
   try {
@@ -42,5 +42,23 @@ describe('assertSafeBody', () => {
     expect(failure(nested(MAX_BODY_DEPTH + 1))?.code).toBe(ErrorCode.VALIDATION_FAILED);
     const deep = JSON.parse(`${'['.repeat(100_000)}${']'.repeat(100_000)}`);
     expect(failure(deep)?.code).toBe(ErrorCode.VALIDATION_FAILED);
+  });
+});
+
+describe('assertSafeBody and NUL characters', () => {
+  it.each([
+    [{ payload: { choice: 'yes', rationale: 'a\u0000b' } }, 'payload.rationale'],
+    [{ inputs: { ['k\u0000']: 1 } }, 'inputs'],
+    [['ok', '\u0000'], '1'],
+  ])('refuses %j naming %s', (body, field) => {
+    let caught: unknown;
+    try {
+      assertSafeBody(body);
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(GatehouseError);
+    expect((caught as GatehouseError).code).toBe(ErrorCode.VALIDATION_FAILED);
+    expect((caught as GatehouseError).details).toEqual([{ field, errors: [expect.stringContaining('NUL')] }]);
   });
 });

@@ -1,0 +1,3 @@
+export * from './validate-dto';
+export * from './ids';
+export * from './safe-body';
