@@ -27,10 +27,15 @@ async function main(): Promise<void> {
   log(`[start] preparing database and streams (${redact(env.DATABASE_URL)}, ${env.NATS_URL})`);
   await prepareInfrastructure(env);
 
-  const supervisor = new Supervisor(log, (name, code) => {
-    log(`[start] ${name} stopped on a configuration error (exit ${code}); stopping everything`);
-    void supervisor.stop().then(() => process.exit(code));
-  });
+  const width = `escalation-${Math.max(options.replicas, options.gateways) - 1}`.length;
+  const supervisor = new Supervisor(
+    log,
+    (name, code) => {
+      log(`[start] ${name} stopped on a configuration error (exit ${code}); stopping everything`);
+      void supervisor.stop().then(() => process.exit(code));
+    },
+    width,
+  );
   const dist = join(__dirname, '..', '..', 'apps');
   const base = { ...process.env, GATEHOUSE_SKIP_PREPARE: 'true' };
   for (const service of ['runs', 'gates', 'escalation']) {

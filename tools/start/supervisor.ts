@@ -29,6 +29,8 @@ export class Supervisor {
   constructor(
     private readonly out: (line: string) => void,
     private readonly onFatal: (name: string, code: number) => void,
+    /** Width of the `[name]` prefix, so every service's lines align. */
+    private readonly nameWidth = 12,
   ) {}
 
   start(spec: ServiceSpec): void {
@@ -38,8 +40,7 @@ export class Supervisor {
   }
 
   private launch(p: Supervised): void {
-    const width = Math.max(...this.procs.map((x) => x.spec.name.length));
-    const prefix = `[${p.spec.name.padEnd(width)}]`;
+    const prefix = `[${p.spec.name.padEnd(this.nameWidth)}]`;
     p.startedAt = Date.now();
     const child = spawn(process.execPath, [p.spec.entry], { env: p.spec.env, stdio: ['ignore', 'pipe', 'pipe'] });
     p.child = child;

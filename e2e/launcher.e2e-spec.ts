@@ -1,0 +1,82 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { createTestDatabase, type TestDatabase } from '../tools/test-support/database';
+import { freePort } from '../tools/test-support/free-port';
+import { startNatsServer, type NatsServerHandle } from '../tools/test-support/nats-server';
+import { ROOT } from '../tools/test-support/paths';
+import { eventually } from './support/http';
+
+/**
+ * `npm start` (DESIGN section 9): prepares the database and streams, runs the four services as
+ * separate processes with prefixed logs, restarts one that dies, and stops them all on SIGTERM.
+ */
+describe('npm start launcher (e2e)', () => {
+  let nats: NatsServerHandle;
+  let db: TestDatabase;
+
+  beforeAll(async () => {
+    [nats, db] = await Promise.all([startNatsServer('launcher'), createTestDatabase('launcher')]);
+  }, 60_000);
+
+  afterAll(async () => {
+    await nats?.stop();
+    await db?.drop();
+  });
+
+  function launch(env: Record<string, string>, args: string[] = []): { child: ChildProcess; output: () => string } {
+    let out = '';
+    const child = spawn(process.execPath, [join(ROOT, 'dist', 'tools', 'start', 'start.js'), ...args], {
+      env: { PATH: process.env.PATH, DATABASE_URL: db.url, NATS_URL: nats.url, LOG_LEVEL: 'info', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout!.on('data', (d) => (out += d));
+    child.stderr!.on('data', (d) => (out += d));
+    return { child, output: () => out };
+  }
+
+  const exited = (child: ChildProcess) =>
+    new Promise<number | null>((resolve) => {
+      if (child.exitCode !== null) resolve(child.exitCode);
+      else child.once('exit', (code) => resolve(code));
+    });
+
+  const childPids = (pid: number) =>
+    execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).map(Number);
+
+  it('starts the stack, restarts a killed service, and stops everything on SIGTERM', async () => {
+    const port = await freePort();
+    const { child, output } = launch({ PORT: String(port) });
+    await eventually(async () => {
+      const res = await fetch(`http://127.0.0.1:${port}/healthz`);
+      return res.status === 200 ? true : undefined;
+    }, 60_000, 'healthy stack');
+    expect(output()).toMatch(/\[gates-0\s*\] .*gates ready/);
+    const pids = childPids(child.pid!);
+    expect(pids).toHaveLength(4);
+
+    process.kill(pids[0], 'SIGKILL');
+    await eventually(async () => (/restarting in \d+ ms/.test(output()) ? true : undefined), 10_000, 'restart notice');
+    await eventually(async () => (childPids(child.pid!).length === 4 ? true : undefined), 15_000, 'four services again');
+    await eventually(async () => {
+      const res = await fetch(`http://127.0.0.1:${port}/healthz`);
+      return res.status === 200 ? true : undefined;
+    }, 30_000, 'healthy after restart');
+
+    const running = childPids(child.pid!);
+    child.kill('SIGTERM');
+    expect(await exited(child)).toBe(0);
+    for (const pid of running) expect(() => process.kill(pid, 0)).toThrow(/ESRCH/);
+  }, 120_000);
+
+  it('refuses a bad setting with exit code 78 and names the variable', async () => {
+    const { child, output } = launch({ PORT: String(await freePort()), HITL_GATE_TIMEOUT_S: 'soon' });
+    expect(await exited(child)).toBe(78);
+    expect(output()).toContain('HITL_GATE_TIMEOUT_S');
+  }, 60_000);
+
+  it('rejects an unknown argument', async () => {
+    const { child, output } = launch({}, ['--replicas', 'many']);
+    expect(await exited(child)).toBe(2);
+    expect(output()).toContain('--replicas');
+  }, 30_000);
+});
