@@ -9,6 +9,10 @@ export class CreateGatesSchema1763700000100 implements MigrationInterface {
       CREATE TABLE gates.gates (
         workflow_id uuid NOT NULL,
         gate_key    text NOT NULL CHECK (gate_key ~ '^[a-z0-9][a-z0-9-]{0,62}$'),
+        -- A successor gate opened by escalation: the gate its chain started from (approve-plan for
+        -- approve-plan-e1) and its level. NULL and 0 for a gate a run asked for (its own root).
+        root_gate_key    text CHECK (root_gate_key ~ '^[a-z0-9][a-z0-9-]{0,62}$'),
+        escalation_level integer NOT NULL DEFAULT 0 CHECK (escalation_level >= 0),
         state       text NOT NULL CHECK (state IN ('PENDING','RECEIVED','TIMED_OUT','CANCELLED')),
         topic       text NOT NULL,
         recipe_name text NOT NULL,
@@ -18,8 +22,12 @@ export class CreateGatesSchema1763700000100 implements MigrationInterface {
         opened_at   timestamptz NOT NULL DEFAULT now(),
         closed_at   timestamptz,
         PRIMARY KEY (workflow_id, gate_key),
-        CHECK ((state = 'PENDING') = (closed_at IS NULL))
+        CHECK ((state = 'PENDING') = (closed_at IS NULL)),
+        CHECK ((escalation_level = 0) = (root_gate_key IS NULL)),
+        CHECK (escalation_level = 0 OR gate_key = root_gate_key || '-e' || escalation_level)
       )`);
+    // At most one gate of an escalation chain waits at a time.
+    await q.query(`CREATE UNIQUE INDEX gates_one_pending_per_chain ON gates.gates (workflow_id, COALESCE(root_gate_key, gate_key)) WHERE state = 'PENDING'`);
     await q.query(`CREATE INDEX gates_pending_idx ON gates.gates (deadline_at) WHERE state = 'PENDING'`);
     await q.query(`
       CREATE TABLE gates.human_interactions (

@@ -1,5 +1,8 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { INestMicroservice } from '@nestjs/common';
 import { ClientProxyFactory, Transport, type ClientProxy } from '@nestjs/microservices';
 import { Test } from '@nestjs/testing';
@@ -12,6 +15,7 @@ import {
   PLAN_GATE_CHOICES,
   rpc,
   subjects,
+  sysSubjects,
   TimeoutAction,
   type DeadlinePassedEvent,
   type GateDecidedEvent,
@@ -36,8 +40,27 @@ describe('gates service (integration)', () => {
   let jsm: JetStreamManager;
   let app: INestMicroservice;
   let client: ClientProxy;
+  let policyDir: string;
+
+  /** `deploy` runs escalate through two approver groups; `data-migration` runs auto-approve; others reject. */
+  const POLICY_FILE = {
+    deploy: {
+      'approve-plan': {
+        timeoutS: 30,
+        timeoutAction: 'escalate',
+        escalationChain: [
+          { group: 'sre-oncall', timeoutS: 60 },
+          { group: 'eng-leads', timeoutS: 120 },
+        ],
+      },
+    },
+    'data-migration': { 'approve-plan': { timeoutAction: 'approve' } },
+  };
 
   beforeAll(async () => {
+    policyDir = mkdtempSync(join(tmpdir(), 'gates-int-'));
+    const policyFile = join(policyDir, 'policy.json');
+    writeFileSync(policyFile, JSON.stringify(POLICY_FILE));
     [nats, db] = await Promise.all([startNatsServer('gates'), createTestDatabase('gates')]);
     nc = await connect({ servers: nats.url });
     await provisionStreams(nc);
@@ -48,6 +71,7 @@ describe('gates service (integration)', () => {
       NATS_URL: nats.url,
       LOG_LEVEL: 'warn',
       HITL_GATE_TIMEOUT_S: '600',
+      GATE_POLICY_FILE: policyFile,
       DB_POOL_MAX: '8',
       GATEHOUSE_SERVICE: 'gates',
     });
@@ -69,6 +93,8 @@ describe('gates service (integration)', () => {
     await nc?.close();
     await nats?.stop();
     await db?.drop();
+    if (policyDir) rmSync(policyDir, { recursive: true, force: true });
+    delete process.env.GATE_POLICY_FILE;
   });
 
   // ---- helpers -------------------------------------------------------------------------------
@@ -133,7 +159,7 @@ describe('gates service (integration)', () => {
       `${consumer} to process ${msgId}`,
     );
 
-  function gateRequest(wid: string, g = 'approve-plan'): GateRequestedEvent {
+  function gateRequest(wid: string, g = 'approve-plan', recipeName = 'agent-plan'): GateRequestedEvent {
     return {
       workflowId: wid,
       gateKey: g,
@@ -141,14 +167,43 @@ describe('gates service (integration)', () => {
       plan: { steps: ['a', 'b'] },
       planHash: payloadHash({ steps: ['a', 'b'] }),
       choices: PLAN_GATE_CHOICES,
-      recipeName: 'agent-plan',
+      recipeName,
     };
   }
 
-  async function requestGate(wid: string, g = 'approve-plan', msgId = `gate-requested:${wid}:${g}`): Promise<void> {
-    await js.publish(subjects.gateRequested(wid, g), JSON.stringify(gateRequest(wid, g)), { msgID: msgId });
+  async function requestGate(
+    wid: string,
+    g = 'approve-plan',
+    msgId = `gate-requested:${wid}:${g}`,
+    recipeName = 'agent-plan',
+  ): Promise<void> {
+    await js.publish(subjects.gateRequested(wid, g), JSON.stringify(gateRequest(wid, g, recipeName)), { msgID: msgId });
     await processed(CONSUMERS.gatesGateRequested.durable, msgId);
   }
+
+  /** The payload of an outbox message once the relay has published it (published_at is set after the stream's ack). */
+  const publishedFromOutbox = <T = any>(msgId: string) =>
+    eventually(async () => {
+      const [row] = await db.query<{ subject: string; payload: T; published_at: Date | null }>(
+        `SELECT subject, payload, published_at FROM gates.outbox WHERE msg_id = $1`,
+        [msgId],
+      );
+      return row?.published_at ? { subject: row.subject, payload: row.payload } : undefined;
+    }, `outbox message ${msgId} published`);
+
+  const deadlinePassed = (wid: string, g: string, action: TimeoutAction, msgId = `deadline-passed:${wid}:${g}`) =>
+    publishOn(
+      subjects.deadlinePassed(wid, g),
+      JSON.stringify({
+        workflowId: wid,
+        gateKey: g,
+        deadlineAt: new Date().toISOString(),
+        action,
+        escalationId: escalationId(wid, g),
+      } satisfies DeadlinePassedEvent),
+      msgId,
+      CONSUMERS.gatesDeadlinePassed.durable,
+    );
 
   async function publishOn(subject: string, body: string, msgId: string, consumer: string): Promise<void> {
     await js.publish(subject, body, { msgID: msgId });
@@ -193,7 +248,7 @@ describe('gates service (integration)', () => {
       msgID: `a-${wid}`,
     }); // dropped by the stream
 
-    expect(await rowsOf(wid)).toEqual({ gates: 1, interactions: 0, events: 2, outbox: 1 });
+    expect(await rowsOf(wid)).toEqual({ gates: 1, interactions: 0, events: 2, outbox: 2 });
     const [gate] = await db.query<any>(
       `SELECT state, topic, recipe_name, closed_at, extract(epoch FROM deadline_at - opened_at)::int AS window_s FROM gates.gates WHERE workflow_id = $1`,
       [wid],
@@ -220,8 +275,16 @@ describe('gates service (integration)', () => {
     expect(opened).toEqual({
       workflowId: wid,
       gateKey: 'approve-plan',
+      rootGateKey: 'approve-plan',
+      escalationLevel: 0,
       deadlineAt: prompt.deadlineAt,
+      openedAt: expect.any(String),
       policy: prompt.policy,
+    });
+    // The same fact for outside listeners, on sys.>.
+    expect(await publishedFromOutbox(`sys:gate-opened:${wid}:approve-plan`)).toEqual({
+      subject: sysSubjects.gateOpened,
+      payload: opened,
     });
 
     const list = await call(rpc.gates.list, { workflowId: wid });
@@ -230,6 +293,8 @@ describe('gates service (integration)', () => {
       body: [
         expect.objectContaining({
           gateKey: 'approve-plan',
+          rootGateKey: 'approve-plan',
+          escalationLevel: 0,
           state: 'PENDING',
           topic: 'human:approve-plan',
           deadlineAt: prompt.deadlineAt,
@@ -296,6 +361,7 @@ describe('gates service (integration)', () => {
     expect(decided).toEqual({
       workflowId: wid,
       gateKey: 'approve-plan',
+      rootGateKey: 'approve-plan',
       state: 'RECEIVED',
       decision: 'approve',
       by: 'human',
@@ -303,10 +369,15 @@ describe('gates service (integration)', () => {
       rationale: 'looks right',
       patch: payload.patch,
       actor: 'alice',
+      escalatedTo: null,
       at: result.at,
     });
+    expect(await publishedFromOutbox(`sys:gate-decided:${wid}:approve-plan`)).toEqual({
+      subject: sysSubjects.gateDecided,
+      payload: decided,
+    });
     const afterAccept = await rowsOf(wid);
-    expect(afterAccept).toEqual({ gates: 1, interactions: 1, events: 5, outbox: 2 });
+    expect(afterAccept).toEqual({ gates: 1, interactions: 1, events: 5, outbox: 4 });
 
     // Replay: same key, same payload (keys in another order), same topic.
     const replay = { ...cmd, payload: { patch: payload.patch, rationale: 'looks right', choice: 'yes' } };
@@ -487,11 +558,42 @@ describe('gates service (integration)', () => {
     );
     expect(await count(`gates.dead_letters WHERE consumer = $1`, [ingress])).toBe(0);
 
-    // Not JSON: poison, dead-lettered at once (visible), not retried.
+    // Not JSON: refused like any bad reply (INVALID_JSON), audited on the gate, not retried, not dead-lettered.
     await publishOn(subject, '{not json', `m10-${wid}`, ingress);
-    expect(await db.query(`SELECT msg_id, deliveries FROM gates.dead_letters WHERE consumer = $1`, [ingress])).toEqual([
-      { msg_id: `m10-${wid}`, deliveries: 1 },
+    const [notJson] = (await audit(wid, 'approve-plan')).filter(
+      (a) => a.outcome === 'rejected_message' && a.value.detail.error === 'INVALID_JSON',
+    );
+    expect(notJson.value).toMatchObject({ origin: 'jetstream', detail: { msgId: `m10-${wid}` } });
+    expect(await count(`gates.dead_letters WHERE consumer = $1`, [ingress])).toBe(0);
+
+    // Every refused message is announced on sys.gatehouse.rejected-reply, once per distinct message
+    // (m3 and m4 are the same message); accepted ones and replays are not.
+    const announced = await db.query<{ payload: any; published: boolean }>(
+      `SELECT payload, published_at IS NOT NULL AS published FROM gates.outbox
+       WHERE subject = $1 AND payload->>'workflowId' = ANY($2) ORDER BY id`,
+      [sysSubjects.rejectedReply, [wid, unknownRun, 'not-a-uuid']],
+    );
+    expect(announced.map((a) => [a.payload.gateKey, a.payload.error.error, a.payload.dedupeKey ?? null])).toEqual([
+      ['approve-plan', 'INVALID_CHOICE', `bad-${wid}`],
+      ['approve-plan', 'DEDUPE_CONFLICT', `bus-${wid}`],
+      ['approve-plan', 'GATE_CLOSED', `other-${wid}`],
+      ['nope', 'GATE_NOT_FOUND', `bus-${wid}`],
+      ['approve-plan', 'GATE_NOT_FOUND', `bus-${wid}`],
+      ['approve-plan', 'GATE_NOT_FOUND', `bus-${wid}`],
+      ['approve-plan', 'INVALID_JSON', null],
     ]);
+    expect(announced[0].payload).toEqual({
+      workflowId: wid,
+      gateKey: 'approve-plan',
+      dedupeKey: `bad-${wid}`,
+      error: { error: 'INVALID_CHOICE', message: expect.any(String) },
+      at: expect.any(String),
+    });
+    await eventually(
+      async () =>
+        (await count(`gates.outbox WHERE subject = $1 AND published_at IS NULL`, [sysSubjects.rejectedReply])) === 0,
+      'rejected-reply announcements published',
+    );
   });
 
   it('times out a PENDING gate once when its deadline passes, and leaves a closed gate alone', async () => {
@@ -632,5 +734,201 @@ describe('gates service (integration)', () => {
     await requestGate(wid, 'late-gate');
     expect(await count(`gates.gates WHERE workflow_id = $1 AND gate_key = 'late-gate'`, [wid])).toBe(0);
     expect(await count(`gates.workflow_events WHERE workflow_id = $1 AND key LIKE 'ui:late-gate%'`, [wid])).toBe(0);
+  });
+  it('under the escalate action opens a successor gate per level of the chain, then times out as reject', async () => {
+    const wid = randomUUID();
+    await requestGate(wid, 'approve-plan', `gate-requested:${wid}:approve-plan`, 'deploy');
+    const [root] = await eventValue(wid, 'ui:approve-plan');
+    expect(root.policy).toEqual({
+      timeoutS: 30,
+      timeoutAction: 'escalate',
+      escalationChain: [
+        { group: 'sre-oncall', timeoutS: 60 },
+        { group: 'eng-leads', timeoutS: 120 },
+      ],
+      requireRationale: false,
+    });
+
+    await deadlinePassed(wid, 'approve-plan', TimeoutAction.ESCALATE);
+    await deadlinePassed(wid, 'approve-plan', TimeoutAction.ESCALATE, `again-${wid}`); // a repeat changes nothing
+    const gates = () =>
+      db.query<any>(
+        `SELECT gate_key, root_gate_key, escalation_level, state, extract(epoch FROM deadline_at - opened_at)::int AS window_s
+         FROM gates.gates WHERE workflow_id = $1 ORDER BY escalation_level`,
+        [wid],
+      );
+    expect(await gates()).toEqual([
+      { gate_key: 'approve-plan', root_gate_key: null, escalation_level: 0, state: 'TIMED_OUT', window_s: 30 },
+      {
+        gate_key: 'approve-plan-e1',
+        root_gate_key: 'approve-plan',
+        escalation_level: 1,
+        state: 'PENDING',
+        window_s: 60,
+      },
+    ]);
+    expect(await eventValue(wid, 'decision:approve-plan')).toEqual([
+      { decision: 'timeout', by: 'timer', at: expect.any(String) },
+    ]);
+    const rootAudit = await audit(wid, 'approve-plan');
+    expect(rootAudit.map((a) => a.outcome)).toEqual(['opened', 'timed_out', 'escalated']);
+    expect(rootAudit[2].value.detail).toMatchObject({
+      successorGateKey: 'approve-plan-e1',
+      level: 1,
+      group: 'sre-oncall',
+    });
+
+    const [e1] = await eventValue(wid, 'ui:approve-plan-e1');
+    expect(e1).toMatchObject({
+      gateKey: 'approve-plan-e1',
+      title: root.title,
+      plan: root.plan,
+      planHash: root.planHash,
+      choices: root.choices,
+      policy: { timeoutS: 60, timeoutAction: 'escalate', escalationChain: [{ group: 'eng-leads', timeoutS: 120 }] },
+      escalation: { rootGateKey: 'approve-plan', fromGateKey: 'approve-plan', level: 1, group: 'sre-oncall' },
+    });
+    expect((await audit(wid, 'approve-plan-e1')).map((a) => a.outcome)).toEqual(['opened']);
+
+    expect(await published<GateDecidedEvent>(subjects.gateDecided(wid, 'approve-plan'))).toMatchObject({
+      rootGateKey: 'approve-plan',
+      state: 'TIMED_OUT',
+      decision: 'timeout',
+      by: 'timer',
+      escalatedTo: 'approve-plan-e1',
+    });
+    expect(await published<GateOpenedEvent>(subjects.gateOpened(wid, 'approve-plan-e1'))).toMatchObject({
+      gateKey: 'approve-plan-e1',
+      rootGateKey: 'approve-plan',
+      escalationLevel: 1,
+      deadlineAt: e1.deadlineAt,
+      policy: e1.policy,
+    });
+    expect((await publishedFromOutbox(`sys:gate-timed-out:${wid}:approve-plan`)).subject).toBe(
+      sysSubjects.gateTimedOut,
+    );
+    expect(await publishedFromOutbox(`sys:gate-escalated:${wid}:approve-plan`)).toEqual({
+      subject: sysSubjects.gateEscalated,
+      payload: {
+        workflowId: wid,
+        gateKey: 'approve-plan',
+        rootGateKey: 'approve-plan',
+        successorGateKey: 'approve-plan-e1',
+        level: 1,
+        group: 'sre-oncall',
+        deadlineAt: e1.deadlineAt,
+        at: expect.any(String),
+      },
+    });
+    expect((await publishedFromOutbox(`sys:gate-opened:${wid}:approve-plan-e1`)).subject).toBe(sysSubjects.gateOpened);
+    expect(await call(rpc.gates.pendingPlanGate, { workflowId: wid })).toEqual({
+      ok: true,
+      body: expect.objectContaining({ gateKey: 'approve-plan-e1', rootGateKey: 'approve-plan', escalationLevel: 1 }),
+    });
+
+    // The next level: e1 times out and e2 opens for the last group; e2's own timeout is reject.
+    await deadlinePassed(wid, 'approve-plan-e1', TimeoutAction.ESCALATE);
+    const [e2] = await eventValue(wid, 'ui:approve-plan-e2');
+    expect(e2).toMatchObject({
+      policy: { timeoutS: 120, timeoutAction: 'reject', escalationChain: [] },
+      escalation: { rootGateKey: 'approve-plan', fromGateKey: 'approve-plan-e1', level: 2, group: 'eng-leads' },
+    });
+    await deadlinePassed(wid, 'approve-plan-e2', TimeoutAction.REJECT);
+    expect((await gates()).map((g: any) => [g.gate_key, g.state])).toEqual([
+      ['approve-plan', 'TIMED_OUT'],
+      ['approve-plan-e1', 'TIMED_OUT'],
+      ['approve-plan-e2', 'TIMED_OUT'],
+    ]);
+    expect(await published<GateDecidedEvent>(subjects.gateDecided(wid, 'approve-plan-e2'))).toMatchObject({
+      rootGateKey: 'approve-plan',
+      decision: 'timeout',
+      escalatedTo: null,
+    });
+    expect((await audit(wid, 'approve-plan-e2')).map((a) => a.outcome)).toEqual(['opened', 'timed_out']);
+    expect(await call(rpc.gates.pendingPlanGate, { workflowId: wid })).toMatchObject({
+      ok: false,
+      error: 'NO_PENDING_GATE',
+    });
+    expect(await count(`gates.workflow_events WHERE workflow_id = $1 AND key LIKE 'decision:%'`, [wid])).toBe(3);
+  });
+
+  it('takes a reply on a successor gate like on any gate, with the chain in its decided event', async () => {
+    const wid = randomUUID();
+    await requestGate(wid, 'approve-plan', `gate-requested:${wid}:approve-plan`, 'deploy');
+    await deadlinePassed(wid, 'approve-plan', TimeoutAction.ESCALATE);
+    expect(await call(rpc.gates.reply, replyCmd(wid))).toMatchObject({ ok: false, error: 'GATE_CLOSED' });
+    const onE1 = replyCmd(wid, { gateKey: 'approve-plan-e1', topic: 'human:approve-plan-e1', dedupeKey: `e1-${wid}` });
+    expect(await call(rpc.gates.reply, onE1)).toEqual({
+      ok: true,
+      body: { ok: true, state: 'RECEIVED', duplicate: false },
+    });
+    expect(await published<GateDecidedEvent>(subjects.gateDecided(wid, 'approve-plan-e1'))).toMatchObject({
+      gateKey: 'approve-plan-e1',
+      rootGateKey: 'approve-plan',
+      state: 'RECEIVED',
+      decision: 'approve',
+      escalatedTo: null,
+    });
+    // Its timer firing late opens nothing more.
+    await deadlinePassed(wid, 'approve-plan-e1', TimeoutAction.ESCALATE);
+    expect(await count(`gates.gates WHERE workflow_id = $1`, [wid])).toBe(2);
+  });
+
+  it('auto-approves at the deadline where the policy file says approve', async () => {
+    const wid = randomUUID();
+    await requestGate(wid, 'approve-plan', `gate-requested:${wid}:approve-plan`, 'data-migration');
+    await deadlinePassed(wid, 'approve-plan', TimeoutAction.APPROVE);
+    expect(await eventValue(wid, 'decision:approve-plan')).toEqual([
+      { decision: 'approve', by: 'timer', at: expect.any(String) },
+    ]);
+    expect(await publishedFromOutbox(`sys:gate-timed-out:${wid}:approve-plan`)).toMatchObject({
+      payload: { state: 'TIMED_OUT', decision: 'approve', by: 'timer', escalatedTo: null },
+    });
+  });
+
+  it('announces the cancellation of a gate whose run ended, so its timer is disarmed', async () => {
+    const wid = randomUUID();
+    await requestGate(wid, 'approve-plan', `gate-requested:${wid}:approve-plan`, 'deploy');
+    await deadlinePassed(wid, 'approve-plan', TimeoutAction.ESCALATE);
+    const ended: RunUpdatedEvent = {
+      workflowID: wid,
+      status: 'CANCELLED' as RunUpdatedEvent['status'],
+      nextAction: 'NONE',
+      lastStep: null,
+      error: null,
+      version: 3,
+      at: new Date().toISOString(),
+    };
+    await publishOn(
+      subjects.runUpdated(wid),
+      JSON.stringify(ended),
+      `run-updated:${wid}:3`,
+      CONSUMERS.gatesRunUpdated.durable,
+    );
+    expect(
+      (
+        await db.query<any>(`SELECT state FROM gates.gates WHERE workflow_id = $1 AND gate_key = 'approve-plan-e1'`, [
+          wid,
+        ])
+      )[0].state,
+    ).toBe('CANCELLED');
+    expect(await publishedFromOutbox(`gate-cancelled:${wid}:approve-plan-e1`)).toEqual({
+      subject: subjects.gateCancelled(wid, 'approve-plan-e1'),
+      payload: {
+        workflowId: wid,
+        gateKey: 'approve-plan-e1',
+        rootGateKey: 'approve-plan',
+        state: 'CANCELLED',
+        runStatus: 'CANCELLED',
+        at: expect.any(String),
+      },
+    });
+    expect((await publishedFromOutbox(`sys:gate-cancelled:${wid}:approve-plan-e1`)).subject).toBe(
+      sysSubjects.gateCancelled,
+    );
+    // Its deadline passing later changes nothing.
+    await deadlinePassed(wid, 'approve-plan-e1', TimeoutAction.ESCALATE);
+    expect(await count(`gates.gates WHERE workflow_id = $1`, [wid])).toBe(2);
+    expect(await eventValue(wid, 'decision:approve-plan-e1')).toEqual([]);
   });
 });

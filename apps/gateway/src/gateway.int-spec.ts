@@ -354,8 +354,10 @@ describe('gateway over HTTP (integration)', () => {
       (service: string, db = true) =>
       () => ({ response: { ok: db, service, db, nats: true } });
     const notFound = (code: string) => () => ({ err: { error: code, message: `${code} (fake)` } });
-    const pendingGate = (g = 'approve-plan', state = 'PENDING') => ({
+    const pendingGate = (g = 'approve-plan', state = 'PENDING', rootGateKey = g) => ({
       gateKey: g,
+      rootGateKey,
+      escalationLevel: rootGateKey === g ? 0 : 1,
       state,
       topic: `human:${g}`,
       deadlineAt: new Date(Date.now() + 3_600_000).toISOString(),
@@ -381,6 +383,11 @@ describe('gateway over HTTP (integration)', () => {
       nextAction,
       lastStep,
       error: null,
+    });
+
+    // By default the escalation service knows no escalation: gate reads answer `escalation: null`.
+    beforeEach(() => {
+      handlers.set('rpc.escalation.get', notFound('GATE_NOT_FOUND'));
     });
 
     it('reports healthy only when every service answers ok with its database', async () => {
@@ -526,6 +533,56 @@ describe('gateway over HTTP (integration)', () => {
       expect(Date.now() - started).toBeLessThan(2000);
     });
 
+    it("shows the escalation of a gate: the escalation service's row, null when it has none, 503 when it is down", async () => {
+      const id = wid();
+      handlers.set('rpc.gates.get', () => ({ response: pendingGate('approve-plan', 'TIMED_OUT') }));
+      expect((await http('GET', `/api/runs/${id}/gates/approve-plan`)).body.escalation).toBeNull();
+
+      const view = {
+        id: `esc:${id}:approve-plan`,
+        workflowId: id,
+        gateKey: 'approve-plan',
+        status: 'COMPLETED',
+        action: 'escalate',
+        createdAt: new Date().toISOString(),
+        detail: { successorGateKey: 'approve-plan-e1' },
+      };
+      handlers.set('rpc.escalation.get', () => ({ response: view }));
+      const res = await http('GET', `/api/runs/${id}/gates/approve-plan`);
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ gateKey: 'approve-plan', state: 'TIMED_OUT' });
+      expect(res.body.escalation).toEqual({
+        id: view.id,
+        status: 'COMPLETED',
+        action: 'escalate',
+        createdAt: view.createdAt,
+        detail: { successorGateKey: 'approve-plan-e1' },
+      });
+      expect(rpcCalls('rpc.escalation.get').map((c) => c.data)).toEqual([
+        { workflowId: id, gateKey: 'approve-plan' },
+        { workflowId: id, gateKey: 'approve-plan' },
+      ]);
+
+      handlers.delete('rpc.escalation.get');
+      expectError(await http('GET', `/api/runs/${id}/gates/approve-plan`), 503, 'SERVICE_UNAVAILABLE');
+    });
+
+    it('wakes a long-poll when the gate is cancelled with its run', async () => {
+      const id = wid();
+      let state = 'PENDING';
+      handlers.set('rpc.gates.get', () => ({ response: pendingGate('approve-plan', state) }));
+      const poll = http('GET', `/api/runs/${id}/gates/approve-plan?timeoutS=20`);
+      await eventually(() => (waiters.size === 1 ? true : undefined));
+      state = 'CANCELLED';
+      nc.publish(
+        subjects.gateCancelled(id, 'approve-plan'),
+        JSON.stringify({ workflowId: id, gateKey: 'approve-plan' }),
+      );
+      const res = await poll;
+      expect(res.body.state).toBe('CANCELLED');
+      expect(waiters.size).toBe(0);
+    });
+
     it('frees the waiter when the client disconnects', async () => {
       handlers.set('rpc.gates.get', () => ({ response: pendingGate() }));
       const ac = new AbortController();
@@ -578,6 +635,7 @@ describe('gateway over HTTP (integration)', () => {
       it('replays its own accepted call through the reply rules (duplicate: true)', async () => {
         const id = wid();
         handlers.set('rpc.gates.pending-plan-gate', notFound('NO_PENDING_GATE'));
+        handlers.set('rpc.gates.list', () => ({ response: [pendingGate('approve-plan', 'RECEIVED')] }));
         handlers.set('rpc.gates.get', () => ({
           response: {
             ...pendingGate('approve-plan', 'RECEIVED'),
@@ -590,9 +648,46 @@ describe('gateway over HTTP (integration)', () => {
         expect(rpcCalls('rpc.gates.reply')[0].data.payload).toEqual({ choice: 'yes' });
       });
 
+      it('targets the pending successor of the plan gate, and replays its own reply there', async () => {
+        const id = wid();
+        handlers.set('rpc.gates.pending-plan-gate', () => ({
+          response: pendingGate('approve-plan-e1', 'PENDING', 'approve-plan'),
+        }));
+        handlers.set('rpc.gates.reply', () => ({ response: { ok: true, state: 'RECEIVED', duplicate: false } }));
+        expect(await http('POST', `/api/runs/${id}/approve-plan`, { json: { approvedBy: 'carol' } })).toMatchObject({
+          status: 200,
+          body: { ok: true },
+        });
+        expect(rpcCalls('rpc.gates.reply').map((c) => [c.data.gateKey, c.data.topic, c.data.dedupeKey])).toEqual([
+          ['approve-plan-e1', 'human:approve-plan-e1', `approve-plan:${id}`],
+        ]);
+
+        handlers.set('rpc.gates.pending-plan-gate', notFound('NO_PENDING_GATE'));
+        handlers.set('rpc.gates.list', () => ({
+          response: [
+            pendingGate('approve-plan', 'TIMED_OUT'),
+            pendingGate('approve-plan-e1', 'RECEIVED', 'approve-plan'),
+          ],
+        }));
+        handlers.set('rpc.gates.get', (data) => ({
+          response: {
+            ...pendingGate(data.gateKey, 'RECEIVED', 'approve-plan'),
+            result: { dedupeKey: `approve-plan:${id}` },
+          },
+        }));
+        handlers.set('rpc.gates.reply', () => ({ response: { ok: true, state: 'RECEIVED', duplicate: true } }));
+        expect(await http('POST', `/api/runs/${id}/approve-plan`, { json: { approvedBy: 'carol' } })).toMatchObject({
+          status: 200,
+          body: { duplicate: true },
+        });
+        expect(rpcCalls('rpc.gates.get').map((c) => c.data.gateKey)).toEqual(['approve-plan-e1']);
+        expect(rpcCalls('rpc.gates.reply')[1].data.gateKey).toBe('approve-plan-e1');
+      });
+
       it('answers 409 NO_PENDING_GATE, sending no reply, when the gate was decided otherwise', async () => {
         const id = wid();
         handlers.set('rpc.gates.pending-plan-gate', notFound('NO_PENDING_GATE'));
+        handlers.set('rpc.gates.list', () => ({ response: [pendingGate('approve-plan', 'RECEIVED')] }));
         handlers.set('rpc.gates.get', () => ({
           response: { ...pendingGate('approve-plan', 'RECEIVED'), result: { choice: 'no', dedupeKey: 'someone-else' } },
         }));

@@ -85,6 +85,7 @@ describe('runs service (integration)', () => {
     const event: GateDecidedEvent = {
       workflowId: wid,
       gateKey: PLAN_GATE_KEY,
+      rootGateKey: PLAN_GATE_KEY,
       state: decision === Decision.TIMEOUT ? GateState.TIMED_OUT : GateState.RECEIVED,
       decision,
       by: decision === Decision.TIMEOUT ? DecidedBy.TIMER : DecidedBy.HUMAN,
@@ -92,10 +93,11 @@ describe('runs service (integration)', () => {
       rationale: null,
       patch: null,
       actor: 'alice',
+      escalatedTo: null,
       at: new Date().toISOString(),
       ...extra,
     };
-    await h.js.publish(subjects.gateDecided(wid, PLAN_GATE_KEY), JSON.stringify(event), { msgID: msgId });
+    await h.js.publish(subjects.gateDecided(wid, event.gateKey), JSON.stringify(event), { msgID: msgId });
   }
 
   function runReaches(wid: string, status: string, timeoutMs = 20_000): Promise<Record<string, any>> {
@@ -339,6 +341,46 @@ describe('runs service (integration)', () => {
     const row = await runReaches(wid, 'ERROR');
     expect(row.error).toEqual({ code: 'GATE_TIMED_OUT', message: expect.any(String), gateKey: 'approve-plan' });
     expect(row.decision).toMatchObject({ decision: 'timeout', by: 'timer' });
+  });
+
+  it('keeps waiting while the plan gate escalates, and follows the successor gate of its chain', async () => {
+    const { wid } = await runAtPlanGate();
+    await decide(wid, Decision.TIMEOUT, { escalatedTo: 'approve-plan-e1' });
+    // A decision on another gate (not of the plan chain) changes nothing either.
+    await decide(wid, Decision.REJECT, { gateKey: 'other-gate', rootGateKey: 'other-gate' }, `other-${wid}`);
+    await eventually(
+      async () =>
+        (
+          await h.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM runs.inbox WHERE msg_id IN ($1, $2)`, [
+            `gate-decided:${wid}:${PLAN_GATE_KEY}`,
+            `other-${wid}`,
+          ])
+        )[0].n === 2,
+      'both decisions consumed',
+    );
+    expect(await runRow(wid)).toMatchObject({ status: 'PENDING', next_action: 'APPROVE_PLAN', decision: null });
+
+    await decide(
+      wid,
+      Decision.TIMEOUT,
+      { gateKey: 'approve-plan-e1', escalatedTo: 'approve-plan-e2' },
+      `gate-decided:${wid}:approve-plan-e1`,
+    );
+    await decide(wid, Decision.APPROVE, { gateKey: 'approve-plan-e2' }, `gate-decided:${wid}:approve-plan-e2`);
+    const row = await runReaches(wid, 'SUCCESS');
+    expect(row.decision).toMatchObject({ gateKey: 'approve-plan-e2', decision: 'approve', by: 'human' });
+
+    // The last level timing out without a successor ends the run like the plan gate's own timeout.
+    const other = await runAtPlanGate();
+    await decide(other.wid, Decision.TIMEOUT, { escalatedTo: 'approve-plan-e1' });
+    await decide(
+      other.wid,
+      Decision.TIMEOUT,
+      { gateKey: 'approve-plan-e1' },
+      `gate-decided:${other.wid}:approve-plan-e1`,
+    );
+    const failed = await runReaches(other.wid, 'ERROR');
+    expect(failed.error).toEqual({ code: 'GATE_TIMED_OUT', message: expect.any(String), gateKey: 'approve-plan-e1' });
   });
 
   it('ends the run ERROR PATCH_INVALID when the approved patch does not apply', async () => {

@@ -82,6 +82,7 @@ describe('runs service with live adapters (integration)', () => {
     const event: GateDecidedEvent = {
       workflowId: wid,
       gateKey: PLAN_GATE_KEY,
+      rootGateKey: PLAN_GATE_KEY,
       state: GateState.RECEIVED,
       decision: Decision.APPROVE,
       by: DecidedBy.HUMAN,
@@ -89,6 +90,7 @@ describe('runs service with live adapters (integration)', () => {
       rationale: null,
       patch: null,
       actor: null,
+      escalatedTo: null,
       at: new Date().toISOString(),
     };
     await h.js.publish(subjects.gateDecided(wid, PLAN_GATE_KEY), JSON.stringify(event), {

@@ -1,6 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { escalationId, type EscalationStatus, type EscalationView, type TimeoutAction } from '@gatehouse/contracts';
+import {
+  escalationId,
+  type EscalationDetail,
+  type EscalationStatus,
+  type EscalationView,
+  type TimeoutAction,
+} from '@gatehouse/contracts';
 
 export interface EscalationStart {
   workflowId: string;
@@ -12,8 +18,10 @@ export interface EscalationOutcome {
   workflowId: string;
   gateKey: string;
   state: string;
-  decision: string;
-  by: string;
+  decision: string | null;
+  by: string | null;
+  /** The successor gate the `escalate` action opened, if any. */
+  escalatedTo: string | null;
   at: Date;
 }
 
@@ -23,6 +31,7 @@ interface EscalationRow {
   gate_key: string;
   status: EscalationStatus;
   action: TimeoutAction;
+  detail: EscalationDetail;
   created_at: Date;
 }
 
@@ -49,21 +58,26 @@ export class EscalationsRepository {
   }
 
   /** Completes the gate's escalation once the gate is decided; a no-op when there is none or it ended. */
+  /**
+   * Completes the gate's escalation once the gate left PENDING; a no-op when there is none or it ended.
+   * The detail records the outcome and, under `escalate`, the successor gate it opened.
+   */
   async complete(tx: EntityManager, o: EscalationOutcome): Promise<void> {
+    const detail: EscalationDetail = {
+      outcome: { state: o.state, decision: o.decision, by: o.by, at: o.at.toISOString() },
+      ...(o.escalatedTo ? { successorGateKey: o.escalatedTo } : {}),
+    };
     await tx.query(
       `UPDATE escalation.escalations
-       SET status = 'COMPLETED', updated_at = now(), detail = detail || jsonb_build_object('outcome', $2::jsonb)
+       SET status = 'COMPLETED', updated_at = now(), detail = detail || $2::jsonb
        WHERE id = $1 AND status = 'STARTED'`,
-      [
-        escalationId(o.workflowId, o.gateKey),
-        JSON.stringify({ state: o.state, decision: o.decision, by: o.by, at: o.at.toISOString() }),
-      ],
+      [escalationId(o.workflowId, o.gateKey), JSON.stringify(detail)],
     );
   }
 
   async find(workflowId: string, gateKey: string): Promise<EscalationView | null> {
     const rows: EscalationRow[] = await this.ds.query(
-      `SELECT id, workflow_id, gate_key, status, action, created_at FROM escalation.escalations WHERE id = $1`,
+      `SELECT id, workflow_id, gate_key, status, action, detail, created_at FROM escalation.escalations WHERE id = $1`,
       [escalationId(workflowId, gateKey)],
     );
     const r = rows[0];
@@ -75,6 +89,7 @@ export class EscalationsRepository {
       status: r.status,
       action: r.action,
       createdAt: r.created_at.toISOString(),
+      detail: r.detail,
     };
   }
 }

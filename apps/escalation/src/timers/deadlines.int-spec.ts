@@ -15,6 +15,7 @@ import {
   subjects,
   TimeoutAction,
   type DeadlinePassedEvent,
+  type GateCancelledEvent,
   type GateDecidedEvent,
   type GateOpenedEvent,
 } from '@gatehouse/contracts';
@@ -92,14 +93,29 @@ describe('escalation deadlines (integration)', () => {
   }
 
   async function publishOpened(wid: string, deadlineAt: Date, action = TimeoutAction.REJECT, gateKey = g): Promise<void> {
-    const body: GateOpenedEvent = { workflowId: wid, gateKey, deadlineAt: deadlineAt.toISOString(), policy: policy(action) };
+    const body: GateOpenedEvent = {
+      workflowId: wid,
+      gateKey,
+      rootGateKey: gateKey,
+      escalationLevel: 0,
+      deadlineAt: deadlineAt.toISOString(),
+      openedAt: new Date().toISOString(),
+      policy: policy(action),
+    };
     await js.publish(subjects.gateOpened(wid, gateKey), JSON.stringify(body), { msgID: `gate-opened:${wid}:${gateKey}` });
   }
 
-  async function publishDecided(wid: string, decision: Decision, by: DecidedBy, state: GateState): Promise<void> {
+  async function publishDecided(
+    wid: string,
+    decision: Decision,
+    by: DecidedBy,
+    state: GateState,
+    escalatedTo: string | null = null,
+  ): Promise<void> {
     const body: GateDecidedEvent = {
       workflowId: wid,
       gateKey: g,
+      rootGateKey: g,
       state,
       decision,
       by,
@@ -107,6 +123,7 @@ describe('escalation deadlines (integration)', () => {
       rationale: null,
       patch: null,
       actor: null,
+      escalatedTo,
       at: new Date().toISOString(),
     };
     await js.publish(subjects.gateDecided(wid, g), JSON.stringify(body), { msgID: `gate-decided:${wid}:${g}` });
@@ -225,6 +242,43 @@ describe('escalation deadlines (integration)', () => {
     expect(await escalations(wid)).toEqual([]);
   });
 
+  it('records the successor gate of an escalate timeout in the escalation detail', async () => {
+    const wid = randomUUID();
+    await publishOpened(wid, new Date(Date.now() - 1000), TimeoutAction.ESCALATE);
+    await eventually(async () => ((await escalations(wid)).length ? true : undefined), 5_000, 'escalation started');
+    await publishDecided(wid, Decision.TIMEOUT, DecidedBy.TIMER, GateState.TIMED_OUT, `${g}-e1`);
+    const [done] = await eventually(async () => {
+      const rows = await escalations(wid);
+      return rows[0]?.status === 'COMPLETED' ? rows : undefined;
+    }, 5_000, 'escalation completed');
+    expect(done).toMatchObject({
+      action: 'escalate',
+      detail: { successorGateKey: `${g}-e1`, outcome: { state: 'TIMED_OUT', decision: 'timeout', by: 'timer' } },
+    });
+  });
+
+  it('a gate cancelled with its run disarms the timer: no deadline-passed, no escalation', async () => {
+    const wid = randomUUID();
+    await publishOpened(wid, new Date(Date.now() + 1500));
+    await eventually(async () => ((await timerStatus(wid)) === 'ARMED' ? true : undefined), 5_000, 'timer armed');
+    const cancelled: GateCancelledEvent = {
+      workflowId: wid,
+      gateKey: g,
+      rootGateKey: g,
+      state: GateState.CANCELLED,
+      runStatus: 'CANCELLED',
+      at: new Date().toISOString(),
+    };
+    await js.publish(subjects.gateCancelled(wid, g), JSON.stringify(cancelled), { msgID: `gate-cancelled:${wid}:${g}` });
+    await eventually(async () => ((await timerStatus(wid)) === 'DISARMED' ? true : undefined), 5_000, 'timer disarmed');
+
+    await sleep(2_500);
+    expect(await timerStatus(wid)).toBe('DISARMED');
+    expect(await deadlineMessages(wid)).toEqual({});
+    expect(await escalations(wid)).toEqual([]);
+    expect(await fireLog(wid)).toBe(0);
+  });
+
   it('dead-letters a gate-opened event that can never be armed, without arming anything', async () => {
     const wid = randomUUID();
     await js.publish(subjects.gateOpened(wid, g), JSON.stringify({ workflowId: wid, gateKey: g, deadlineAt: 'soon', policy: policy() }), {
@@ -247,7 +301,15 @@ describe('escalation deadlines (integration)', () => {
     await eventually(async () => ((await escalations(wid)).length ? true : undefined), 5_000, 'escalation started');
 
     const view = await firstValueFrom(client.send(rpc.escalation.get, { workflowId: wid.toUpperCase(), gateKey: g }));
-    expect(view).toEqual({ id: `esc:${wid}:${g}`, workflowId: wid, gateKey: g, status: 'STARTED', action: 'escalate', createdAt: expect.any(String) });
+    expect(view).toEqual({
+      id: `esc:${wid}:${g}`,
+      workflowId: wid,
+      gateKey: g,
+      status: 'STARTED',
+      action: 'escalate',
+      createdAt: expect.any(String),
+      detail: {},
+    });
     expect(Number.isNaN(Date.parse(view.createdAt))).toBe(false);
 
     const failure = (payload: unknown) => firstValueFrom(client.send(rpc.escalation.get, payload)).then(

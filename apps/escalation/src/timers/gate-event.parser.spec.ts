@@ -2,7 +2,14 @@ import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { DecidedBy, Decision, GateState, subjects, TimeoutAction } from '@gatehouse/contracts';
 import { PoisonMessageError } from '@gatehouse/messaging';
-import { GATE_DECIDED_PREFIX, GATE_OPENED_PREFIX, parseGateDecided, parseGateOpened } from './gate-event.parser';
+import {
+  GATE_CANCELLED_PREFIX,
+  GATE_DECIDED_PREFIX,
+  GATE_OPENED_PREFIX,
+  parseGateCancelled,
+  parseGateDecided,
+  parseGateOpened,
+} from './gate-event.parser';
 
 const wid = randomUUID();
 const g = 'approve-plan';
@@ -46,8 +53,39 @@ describe('gate event parsing', () => {
       state: 'RECEIVED',
       decision: 'approve',
       by: 'human',
+      escalatedTo: null,
       at: new Date('2030-01-01T00:00:00.000Z'),
     });
+    const escalated = { ...decided, state: 'TIMED_OUT', decision: 'timeout', by: 'timer', escalatedTo: `${g}-e1` };
+    expect(parseGateDecided(subjects.gateDecided(wid, g), escalated)).toMatchObject({ escalatedTo: `${g}-e1` });
+    expect(() => parseGateDecided(subjects.gateDecided(wid, g), { ...escalated, escalatedTo: 'Bad Key' })).toThrow(
+      PoisonMessageError,
+    );
+  });
+
+  it('reads a gate-cancelled event as a gate that left PENDING without a decision', () => {
+    const cancelled = {
+      workflowId: wid,
+      gateKey: g,
+      rootGateKey: g,
+      state: 'CANCELLED',
+      runStatus: 'ERROR',
+      at: '2030-01-01T00:00:00.000Z',
+    };
+    expect(subjects.gateCancelled(wid, g).startsWith(GATE_CANCELLED_PREFIX)).toBe(true);
+    expect(parseGateCancelled(subjects.gateCancelled(wid, g), cancelled)).toEqual({
+      workflowId: wid,
+      gateKey: g,
+      state: 'CANCELLED',
+      decision: null,
+      by: null,
+      escalatedTo: null,
+      at: new Date('2030-01-01T00:00:00.000Z'),
+    });
+    expect(() => parseGateCancelled(subjects.gateCancelled(wid, g), { ...cancelled, state: 'RECEIVED' })).toThrow(
+      PoisonMessageError,
+    );
+    expect(() => parseGateCancelled(subjects.gateCancelled(randomUUID(), g), cancelled)).toThrow(PoisonMessageError);
   });
 
   it.each([

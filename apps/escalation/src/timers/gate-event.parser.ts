@@ -6,6 +6,7 @@ import {
   subjectFilters,
   subjects,
   TimeoutAction,
+  type GateCancelledEvent,
   type GateDecidedEvent,
   type GateOpenedEvent,
   type GatePolicy,
@@ -13,9 +14,10 @@ import {
 import { PoisonMessageError } from '@gatehouse/messaging';
 import { isUuid } from '@gatehouse/contracts';
 
-/** 'evt.gates.gate-opened.' and 'evt.gates.gate-decided.': the filters without their '>'. */
+/** 'evt.gates.gate-opened.', 'evt.gates.gate-decided.', 'evt.gates.gate-cancelled.': the filters without '>'. */
 export const GATE_OPENED_PREFIX = subjectFilters.gateOpened.slice(0, -1);
 export const GATE_DECIDED_PREFIX = subjectFilters.gateDecided.slice(0, -1);
+export const GATE_CANCELLED_PREFIX = subjectFilters.gateCancelled.slice(0, -1);
 
 export interface GateOpened {
   workflowId: string;
@@ -25,12 +27,15 @@ export interface GateOpened {
   policy: GatePolicy;
 }
 
+/** How a gate left PENDING: decided (with a decision) or cancelled with its run (decision and by null). */
 export interface GateDecided {
   workflowId: string;
   gateKey: string;
   state: GateState;
-  decision: Decision;
-  by: DecidedBy;
+  decision: Decision | null;
+  by: DecidedBy | null;
+  /** The successor gate the `escalate` action opened, if any. */
+  escalatedTo: string | null;
   at: Date;
 }
 
@@ -78,5 +83,17 @@ export function parseGateDecided(subject: string, body: unknown): GateDecided {
   if (!oneOf(Decision, e.decision)) throw new PoisonMessageError(`decision ${JSON.stringify(e.decision)} is not a decision`);
   if (!oneOf(DecidedBy, e.by)) throw new PoisonMessageError(`by ${JSON.stringify(e.by)} is not a decider`);
   const at = e.at === undefined ? new Date() : dateOf(e.at, 'at');
-  return { ...gate, state: e.state, decision: e.decision, by: e.by, at };
+  if (e.escalatedTo !== undefined && e.escalatedTo !== null && !isValidGateKey(e.escalatedTo)) {
+    throw new PoisonMessageError(`escalatedTo ${JSON.stringify(e.escalatedTo)} is not a gate key`);
+  }
+  return { ...gate, state: e.state, decision: e.decision, by: e.by, escalatedTo: e.escalatedTo ?? null, at };
+}
+
+/** Validates a GateCancelledEvent: the gate was cancelled with its run, so its timer must never fire. */
+export function parseGateCancelled(subject: string, body: unknown): GateDecided {
+  const gate = gateOf(subject, body, subjects.gateCancelled);
+  const e = body as Partial<GateCancelledEvent>;
+  if (e.state !== GateState.CANCELLED) throw new PoisonMessageError(`state ${JSON.stringify(e.state)} is not CANCELLED`);
+  const at = e.at === undefined ? new Date() : dateOf(e.at, 'at');
+  return { ...gate, state: GateState.CANCELLED, decision: null, by: null, escalatedTo: null, at };
 }

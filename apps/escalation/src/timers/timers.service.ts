@@ -18,7 +18,7 @@ export class TimersService {
     rearmAfterCommit(tx);
   }
 
-  /** A decided gate needs no timer; an escalation it started has run its course. */
+  /** A decided or cancelled gate needs no timer; an escalation it started has run its course. */
   async gateDecided(tx: EntityManager, e: GateDecided): Promise<void> {
     await this.timers.disarm(tx, e);
     await this.escalations.complete(tx, e);

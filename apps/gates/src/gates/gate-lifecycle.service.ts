@@ -1,5 +1,4 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import type { EntityManager } from 'typeorm';
 import {
   AuditOutcome,
@@ -7,32 +6,45 @@ import {
   DecidedBy,
   Decision,
   eventKeys,
-  gateMsgIds,
   GateState,
   isTerminalRunStatus,
   PROMPT_SCHEMA_VERSION,
-  subjects,
   TimeoutAction,
   topics,
   type DeadlinePassedEvent,
-  type GateDecidedEvent,
+  type GateChoice,
   type GateDecisionValue,
-  type GateOpenedEvent,
+  type GateEscalationInfo,
+  type GatePolicy,
   type GatePrompt,
   type GateRequestedEvent,
 } from '@gatehouse/contracts';
-import { OutboxService } from '@gatehouse/messaging';
-import type { GatesEnv } from '../config/gates.env';
-import { resolveGatePolicy } from './gate-policy';
-import { GatesRepository } from './gates.repository';
+import { GateAnnouncements } from './gate-announcements.service';
+import { timeoutOutcome, type Successor } from './gate-policy';
+import { GatePolicyService } from './gate-policy.service';
+import { GatesRepository, type GateRow } from './gates.repository';
 import { WorkflowEventsRepository } from './workflow-events.repository';
 
 export type OpenOutcome = 'opened' | 'exists' | 'run-finished';
 
+/** Everything a new gate needs: from a run's request, or from the gate whose deadline escalated. */
+interface GateSpec {
+  workflowId: string;
+  gateKey: string;
+  recipeName: string;
+  title: string;
+  plan: unknown;
+  planHash: string;
+  choices: GateChoice[];
+  policy: GatePolicy;
+  escalation?: GateEscalationInfo;
+}
+
 /**
  * A gate's life outside human replies: opened at a run's request, timed out by the escalation
- * timer, cancelled when its run ends. Each method runs inside the consumer's transaction and is
- * idempotent by state, because the messages driving it may repeat or arrive out of order.
+ * timer (approving, rejecting, or escalating to a successor gate), cancelled when its run ends.
+ * Each method runs inside the consumer's transaction and is idempotent by state, because the
+ * messages driving it may repeat or arrive out of order.
  */
 @Injectable()
 export class GateLifecycleService {
@@ -41,8 +53,8 @@ export class GateLifecycleService {
   constructor(
     private readonly gates: GatesRepository,
     private readonly events: WorkflowEventsRepository,
-    private readonly outbox: OutboxService,
-    private readonly config: ConfigService<GatesEnv, true>,
+    private readonly announce: GateAnnouncements,
+    private readonly policies: GatePolicyService,
   ) {}
 
   async open(tx: EntityManager, req: GateRequestedEvent): Promise<OpenOutcome> {
@@ -52,59 +64,37 @@ export class GateLifecycleService {
       this.logger.warn({ workflowId: wid, gateKey: g, msg: 'gate requested for a run that already ended; not opened' });
       return 'run-finished';
     }
-    const policy = resolveGatePolicy(req.recipeName, g, {
-      timeoutS: this.config.get('HITL_GATE_TIMEOUT_S', { infer: true }),
-    });
-    const topic = topics.human(g);
-    const gate = await this.gates.insertPending(tx, {
+    const gate = await this.openGate(tx, {
       workflowId: wid,
       gateKey: g,
-      topic,
       recipeName: req.recipeName,
-      choices: req.choices,
-      policy,
-    });
-    if (!gate) return 'exists';
-
-    const prompt: GatePrompt = {
-      schemaVersion: PROMPT_SCHEMA_VERSION,
-      gateKey: g,
       title: req.title,
       plan: req.plan,
       planHash: req.planHash,
       choices: req.choices,
-      deadlineAt: gate.deadlineAt,
-      policy,
-    };
-    await this.events.writeOnce(tx, wid, eventKeys.prompt(g), prompt);
-    await this.events.audit(tx, wid, g, auditKeys.opened(), {
-      outcome: AuditOutcome.OPENED,
-      topic,
-      at: gate.openedAt,
-      detail: { deadlineAt: gate.deadlineAt, recipeName: req.recipeName },
+      policy: this.policies.policyFor(req.recipeName, g),
     });
-    const opened: GateOpenedEvent = { workflowId: wid, gateKey: g, deadlineAt: gate.deadlineAt, policy };
-    await this.outbox.write(tx, {
-      msgId: gateMsgIds.gateOpened(wid, g),
-      subject: subjects.gateOpened(wid, g),
-      payload: opened,
-    });
-    return 'opened';
+    return gate ? 'opened' : 'exists';
   }
 
   /**
-   * The deadline passed: a gate still PENDING becomes TIMED_OUT and records its decision once.
-   * Auto-approval needs both the timer's action and the gate's own policy to say `approve`
-   * (fail-closed: anything else records `timeout`).
+   * The deadline passed: a gate still PENDING becomes TIMED_OUT and records its decision once
+   * (`approve` by timer under the approve action, else `timeout`). Under `escalate` the successor
+   * gate of the chain opens in the same transaction, and the run keeps waiting on it.
    */
   async timeOut(tx: EntityManager, ev: DeadlinePassedEvent): Promise<boolean> {
     const { workflowId: wid, gateKey: g } = ev;
+    // Before the gate's row lock, in the order runUpdated takes them: a successor never opens on a run that ended.
+    await this.gates.lockRunLifecycle(tx, wid);
     const gate = await this.gates.closeIfPending(tx, wid, g, GateState.TIMED_OUT);
     if (!gate) return false;
     const at = gate.closedAt as string;
-    const approve = ev.action === TimeoutAction.APPROVE && gate.policy.timeoutAction === TimeoutAction.APPROVE;
+    const outcome = timeoutOutcome(gate.policy, ev.action, gate.rootGateKey, gate.escalationLevel);
+    const successor =
+      outcome.action === TimeoutAction.ESCALATE ? await this.escalate(tx, gate, outcome.successor) : null;
+    const action = outcome.action === TimeoutAction.ESCALATE && !successor ? TimeoutAction.REJECT : outcome.action;
     const decision: GateDecisionValue = {
-      decision: approve ? Decision.APPROVE : Decision.TIMEOUT,
+      decision: action === TimeoutAction.APPROVE ? Decision.APPROVE : Decision.TIMEOUT,
       by: DecidedBy.TIMER,
       at,
     };
@@ -116,14 +106,41 @@ export class GateLifecycleService {
       detail: {
         decision: decision.decision,
         by: decision.by,
-        action: ev.action,
+        action,
+        timerAction: ev.action,
         deadlineAt: gate.deadlineAt,
         escalationId: ev.escalationId,
+        escalatedTo: successor?.gateKey ?? null,
       },
     });
-    const decided: GateDecidedEvent = {
+    if (successor) {
+      await this.events.audit(tx, wid, g, auditKeys.escalated(), {
+        outcome: AuditOutcome.ESCALATED,
+        topic: gate.topic,
+        at,
+        detail: {
+          successorGateKey: successor.gateKey,
+          level: successor.level,
+          group: successor.group,
+          deadlineAt: successor.deadlineAt,
+          escalationId: ev.escalationId,
+        },
+      });
+      await this.announce.escalated(tx, {
+        workflowId: wid,
+        gateKey: g,
+        rootGateKey: gate.rootGateKey,
+        successorGateKey: successor.gateKey,
+        level: successor.level,
+        group: successor.group,
+        deadlineAt: successor.deadlineAt,
+        at,
+      });
+    }
+    await this.announce.decided(tx, {
       workflowId: wid,
       gateKey: g,
+      rootGateKey: gate.rootGateKey,
       state: GateState.TIMED_OUT,
       decision: decision.decision,
       by: DecidedBy.TIMER,
@@ -131,12 +148,8 @@ export class GateLifecycleService {
       rationale: null,
       patch: null,
       actor: null,
+      escalatedTo: successor?.gateKey ?? null,
       at,
-    };
-    await this.outbox.write(tx, {
-      msgId: gateMsgIds.gateDecided(wid, g),
-      subject: subjects.gateDecided(wid, g),
-      payload: decided,
     });
     return true;
   }
@@ -148,13 +161,104 @@ export class GateLifecycleService {
     await this.gates.recordRunFinished(tx, workflowId, status);
     const cancelled = await this.gates.cancelPendingOfRun(tx, workflowId);
     for (const gate of cancelled) {
+      const at = gate.closedAt as string;
       await this.events.audit(tx, workflowId, gate.gateKey, auditKeys.cancelled(), {
         outcome: AuditOutcome.CANCELLED,
         topic: gate.topic,
-        at: gate.closedAt as string,
+        at,
         detail: { runStatus: status },
+      });
+      // Disarms the gate's escalation timer: no escalation may fire for a cancelled gate.
+      await this.announce.cancelled(tx, {
+        workflowId,
+        gateKey: gate.gateKey,
+        rootGateKey: gate.rootGateKey,
+        state: GateState.CANCELLED,
+        runStatus: status,
+        at,
       });
     }
     return cancelled.map((g) => g.gateKey);
+  }
+
+  /**
+   * Opens the successor of a gate that timed out under `escalate`: same choices, plan and prompt,
+   * the next approver group, its own deadline. Null when it cannot open (its run ended, or the key
+   * is taken), in which case the timeout falls back to `reject`.
+   */
+  private async escalate(
+    tx: EntityManager,
+    gate: GateRow,
+    next: Successor,
+  ): Promise<(Successor & { deadlineAt: string }) | null> {
+    const { workflowId: wid, gateKey: g } = gate;
+    if (await this.gates.isRunFinished(tx, wid)) return null;
+    const { prompt } = await this.events.gateEvents(tx, wid, g);
+    if (!prompt) throw new Error(`gate ${wid}/${g} has no prompt event to escalate`);
+    const opened = await this.openGate(tx, {
+      workflowId: wid,
+      gateKey: next.gateKey,
+      recipeName: gate.recipeName,
+      title: prompt.title,
+      plan: prompt.plan,
+      planHash: prompt.planHash,
+      choices: gate.choices,
+      policy: next.policy,
+      escalation: { rootGateKey: gate.rootGateKey, fromGateKey: g, level: next.level, group: next.group },
+    });
+    if (!opened) {
+      this.logger.warn({
+        workflowId: wid,
+        gateKey: g,
+        successor: next.gateKey,
+        msg: 'successor gate key taken; timing out as reject',
+      });
+      return null;
+    }
+    return { ...next, deadlineAt: opened.deadlineAt };
+  }
+
+  /** Inserts the gate PENDING with its prompt, audit entry and announcements; undefined when it exists. */
+  private async openGate(tx: EntityManager, spec: GateSpec): Promise<GateRow | undefined> {
+    const { workflowId: wid, gateKey: g, policy, escalation } = spec;
+    const topic = topics.human(g);
+    const gate = await this.gates.insertPending(tx, {
+      workflowId: wid,
+      gateKey: g,
+      topic,
+      recipeName: spec.recipeName,
+      choices: spec.choices,
+      policy,
+      escalation: escalation && { rootGateKey: escalation.rootGateKey, level: escalation.level },
+    });
+    if (!gate) return undefined;
+    const prompt: GatePrompt = {
+      schemaVersion: PROMPT_SCHEMA_VERSION,
+      gateKey: g,
+      title: spec.title,
+      plan: spec.plan,
+      planHash: spec.planHash,
+      choices: spec.choices,
+      deadlineAt: gate.deadlineAt,
+      policy,
+      ...(escalation ? { escalation } : {}),
+    };
+    await this.events.writeOnce(tx, wid, eventKeys.prompt(g), prompt);
+    await this.events.audit(tx, wid, g, auditKeys.opened(), {
+      outcome: AuditOutcome.OPENED,
+      topic,
+      at: gate.openedAt,
+      detail: { deadlineAt: gate.deadlineAt, recipeName: spec.recipeName, ...(escalation ? { escalation } : {}) },
+    });
+    await this.announce.opened(tx, {
+      workflowId: wid,
+      gateKey: g,
+      rootGateKey: gate.rootGateKey,
+      escalationLevel: gate.escalationLevel,
+      deadlineAt: gate.deadlineAt,
+      openedAt: gate.openedAt,
+      policy,
+    });
+    return gate;
   }
 }

@@ -60,14 +60,23 @@ export class GateQueriesService {
     });
   }
 
+  /**
+   * The PENDING gate of the plan gate's escalation chain (`approve-plan`, or the successor that waits
+   * after it timed out under `escalate`): what the legacy bridge answers.
+   */
   async pendingPlanGate(body: unknown): Promise<GateSummary> {
     const wid = workflowIdOf(body);
     if (!isUuid(wid)) throw gateNotFound(wid, PLAN_GATE_KEY);
-    const gate = await this.gates.find(this.ds, wid, PLAN_GATE_KEY);
-    if (!gate) throw gateNotFound(wid, PLAN_GATE_KEY);
-    if (gate.state !== GateState.PENDING) {
-      throw new GatehouseError(ErrorCode.NO_PENDING_GATE, `the plan gate of run ${wid} is ${gate.state}, not PENDING`);
+    const chain = await this.gates.chainOf(this.ds, wid.toLowerCase(), PLAN_GATE_KEY);
+    if (chain.length === 0) throw gateNotFound(wid, PLAN_GATE_KEY);
+    const pending = chain.find((g) => g.state === GateState.PENDING);
+    if (!pending) {
+      const last = chain[0];
+      throw new GatehouseError(
+        ErrorCode.NO_PENDING_GATE,
+        `the plan gate of run ${wid} is ${last.state}${last.gateKey === PLAN_GATE_KEY ? '' : ` (at ${last.gateKey})`}, not PENDING`,
+      );
     }
-    return toSummary(gate);
+    return toSummary(pending);
   }
 }

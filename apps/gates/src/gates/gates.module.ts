@@ -1,7 +1,9 @@
 import { Module } from '@nestjs/common';
 import { ConsumerHost } from '@gatehouse/messaging';
 import { DeadlinePassedHandler } from './deadline-passed.handler';
+import { GateAnnouncements } from './gate-announcements.service';
 import { GateLifecycleService } from './gate-lifecycle.service';
+import { GatePolicyService } from './gate-policy.service';
 import { GateQueriesService } from './gate-queries.service';
 import { GateRequestedHandler } from './gate-requested.handler';
 import { GatesRepository } from './gates.repository';
@@ -9,19 +11,21 @@ import { GatesRpcController } from './gates.rpc-controller';
 import { RunUpdatedHandler } from './run-updated.handler';
 import { WorkflowEventsRepository } from './workflow-events.repository';
 
-/** Gates and their events: opening, timing out, cancelling, and the read side. */
+/** Gates and their events: opening, timing out (and escalating), cancelling, and the read side. */
 @Module({
   controllers: [GatesRpcController],
   providers: [
     GatesRepository,
     WorkflowEventsRepository,
+    GateAnnouncements,
+    GatePolicyService,
     GateLifecycleService,
     GateQueriesService,
     GateRequestedHandler,
     DeadlinePassedHandler,
     RunUpdatedHandler,
   ],
-  exports: [GatesRepository, WorkflowEventsRepository],
+  exports: [GatesRepository, WorkflowEventsRepository, GateAnnouncements],
 })
 export class GatesModule {
   constructor(

@@ -7,6 +7,9 @@ import { queryRows, type Db } from '@gatehouse/persistence';
 export interface GateRow {
   workflowId: string;
   gateKey: string;
+  /** The gate its escalation chain started from: its own key unless it is a successor. */
+  rootGateKey: string;
+  escalationLevel: number;
   state: GateState;
   topic: string;
   recipeName: string;
@@ -25,6 +28,8 @@ export interface LockedGate extends GateRow {
 interface RawGate {
   workflow_id: string;
   gate_key: string;
+  root_gate_key: string;
+  escalation_level: number;
   state: GateState;
   topic: string;
   recipe_name: string;
@@ -39,12 +44,15 @@ interface RawGate {
 /** Advisory lock class of per-run lifecycle locks (any constant distinct from other uses). */
 const RUN_LIFECYCLE_LOCK_CLASS = 7_261_100;
 
-const COLUMNS = 'workflow_id, gate_key, state, topic, recipe_name, choices, policy, deadline_at, opened_at, closed_at';
+const COLUMNS =
+  'workflow_id, gate_key, COALESCE(root_gate_key, gate_key) AS root_gate_key, escalation_level, state, topic, recipe_name, choices, policy, deadline_at, opened_at, closed_at';
 
 function toRow(r: RawGate): GateRow {
   return {
     workflowId: r.workflow_id,
     gateKey: r.gate_key,
+    rootGateKey: r.root_gate_key,
+    escalationLevel: r.escalation_level,
     state: r.state,
     topic: r.topic,
     recipeName: r.recipe_name,
@@ -59,6 +67,8 @@ function toRow(r: RawGate): GateRow {
 export function toSummary(g: GateRow): GateSummary {
   return {
     gateKey: g.gateKey,
+    rootGateKey: g.rootGateKey,
+    escalationLevel: g.escalationLevel,
     state: g.state,
     topic: g.topic,
     deadlineAt: g.deadlineAt,
@@ -70,6 +80,8 @@ export function toSummary(g: GateRow): GateSummary {
 export interface NewGate {
   workflowId: string;
   gateKey: string;
+  /** Set for a successor gate: the root of its chain and its level (1, 2, ...). */
+  escalation?: { rootGateKey: string; level: number };
   topic: string;
   recipeName: string;
   choices: GateChoice[];
@@ -87,8 +99,9 @@ export class GatesRepository {
     const rows = await queryRows<RawGate>(
       db,
       `WITH t AS (SELECT clock_timestamp() AS now)
-       INSERT INTO gates.gates (workflow_id, gate_key, state, topic, recipe_name, choices, policy, deadline_at, opened_at)
-       SELECT $1, $2, 'PENDING', $3, $4, $5::jsonb, $6::jsonb, t.now + make_interval(secs => $7), t.now FROM t
+       INSERT INTO gates.gates
+         (workflow_id, gate_key, root_gate_key, escalation_level, state, topic, recipe_name, choices, policy, deadline_at, opened_at)
+       SELECT $1, $2, $8::text, $9::int, 'PENDING', $3, $4, $5::jsonb, $6::jsonb, t.now + make_interval(secs => $7), t.now FROM t
        ON CONFLICT (workflow_id, gate_key) DO NOTHING
        RETURNING ${COLUMNS}`,
       [
@@ -99,6 +112,8 @@ export class GatesRepository {
         JSON.stringify(g.choices),
         JSON.stringify(g.policy),
         g.policy.timeoutS,
+        g.escalation?.rootGateKey ?? null,
+        g.escalation?.level ?? 0,
       ],
     );
     return rows[0] ? toRow(rows[0]) : undefined;
@@ -123,6 +138,18 @@ export class GatesRepository {
       [workflowId, gateKey],
     );
     return rows[0] ? toRow(rows[0]) : undefined;
+  }
+
+  /** The gates of the escalation chain rooted at `rootGateKey`, the latest level first. */
+  async chainOf(db: Db, workflowId: string, rootGateKey: string): Promise<GateRow[]> {
+    const rows = await queryRows<RawGate>(
+      db,
+      `SELECT ${COLUMNS} FROM gates.gates
+       WHERE workflow_id = $1 AND COALESCE(root_gate_key, gate_key) = $2
+       ORDER BY escalation_level DESC`,
+      [workflowId, rootGateKey],
+    );
+    return rows.map(toRow);
   }
 
   async exists(db: Db, workflowId: string, gateKey: string): Promise<boolean> {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import {
@@ -11,7 +12,8 @@ import {
   ReplyOrigin,
   topics,
 } from '@gatehouse/contracts';
-import { CONSUMERS, type InboundMessage, type MessageHandler } from '@gatehouse/messaging';
+import { CONSUMERS, PoisonMessageError, type InboundMessage, type MessageHandler } from '@gatehouse/messaging';
+import { GateAnnouncements } from '../gates/gate-announcements.service';
 import { GatesRepository } from '../gates/gates.repository';
 import { WorkflowEventsRepository } from '../gates/workflow-events.repository';
 import { parseReplyCommand, type ReplyCommand } from './reply-command';
@@ -54,11 +56,29 @@ export function ingressCommand(target: Target | undefined, body: unknown): Reply
 /** Refusals the reply rules already audited (once per dedupe key / distinct payload). */
 const AUDITED_BY_RULES = new Set<ErrorCode>([ErrorCode.DEDUPE_CONFLICT, ErrorCode.GATE_CLOSED]);
 
+/** The message body; a body that is not JSON is refused like any other bad reply (rule 1), not dead-lettered. */
+function bodyOf(msg: InboundMessage): unknown {
+  try {
+    return msg.json();
+  } catch (err) {
+    if (err instanceof PoisonMessageError)
+      throw new GatehouseError(ErrorCode.INVALID_JSON, 'the message body is not valid JSON');
+    throw err;
+  }
+}
+
+/** Identifies one distinct bus message (subject and raw body) for its announcement's message id. */
+export function messageFingerprint(subject: string, raw: string): string {
+  return createHash('sha256').update(subject).update('\n').update(raw).digest('hex');
+}
+
 /**
  * Replies published on JetStream (`human.<wid>.<g>`, topic `human:<g>`), judged by the same reply
  * service as every other surface. A refused message is settled, never retried: there is nobody
- * to answer, so a refusal the rules did not audit is recorded as `rejected_message` on the gate
- * (when the gate exists; an unknown gate gets zero writes). Not JSON: dead-lettered as poison.
+ * to answer, so it is announced on `sys.gatehouse.rejected-reply` (once per distinct message), and
+ * a refusal the rules did not audit is recorded as `rejected_message` on the gate (when the gate
+ * exists; an unknown gate gets no gate writes). A body that is not JSON is such a refusal too
+ * (INVALID_JSON): a sender's mistake, not a poison message, so it is not dead-lettered.
  */
 @Injectable()
 export class HumanIngressHandler implements MessageHandler {
@@ -69,13 +89,15 @@ export class HumanIngressHandler implements MessageHandler {
     private readonly replies: ReplyService,
     private readonly gates: GatesRepository,
     private readonly events: WorkflowEventsRepository,
+    private readonly announce: GateAnnouncements,
   ) {}
 
   async handle(tx: EntityManager, msg: InboundMessage): Promise<void> {
-    const body = msg.json();
     const target = parseHumanSubject(msg.subject);
+    let body: unknown;
     let outcome: ReplyOutcome;
     try {
+      body = bodyOf(msg);
       outcome = await this.replies.apply(tx, ingressCommand(target, body));
     } catch (err) {
       if (!(err instanceof GatehouseError)) throw err;
@@ -91,6 +113,24 @@ export class HumanIngressHandler implements MessageHandler {
       reason: error.message,
     });
     if (!AUDITED_BY_RULES.has(error.code) && target) await this.auditRejected(tx, msg, target, body, error);
+    await this.announceRejected(tx, msg, target, body, error);
+  }
+
+  private async announceRejected(
+    tx: EntityManager,
+    msg: InboundMessage,
+    target: Target | undefined,
+    body: unknown,
+    error: GatehouseError,
+  ): Promise<void> {
+    const dedupeKey = (body as { dedupeKey?: unknown } | undefined)?.dedupeKey;
+    await this.announce.rejectedReply(tx, messageFingerprint(msg.subject, msg.raw), {
+      workflowId: target?.workflowId ?? null,
+      gateKey: target?.gateKey ?? null,
+      ...(typeof dedupeKey === 'string' ? { dedupeKey: dedupeKey.slice(0, 200) } : {}),
+      error: { error: error.code, message: error.message },
+      at: new Date().toISOString(),
+    });
   }
 
   private async auditRejected(

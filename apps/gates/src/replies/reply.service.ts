@@ -5,16 +5,15 @@ import {
   auditKeys,
   DecidedBy,
   eventKeys,
-  gateMsgIds,
   GatehouseError,
   GateState,
-  subjects,
   type GateDecidedEvent,
   type GateDecisionValue,
   type GateReplyResult,
   type GateResult,
 } from '@gatehouse/contracts';
 import { OutboxService } from '@gatehouse/messaging';
+import { GateAnnouncements } from '../gates/gate-announcements.service';
 import { GatesRepository, type LockedGate } from '../gates/gates.repository';
 import { WorkflowEventsRepository } from '../gates/workflow-events.repository';
 import { InteractionsRepository } from './interactions.repository';
@@ -35,6 +34,7 @@ export class ReplyService {
     private readonly gates: GatesRepository,
     private readonly events: WorkflowEventsRepository,
     private readonly interactions: InteractionsRepository,
+    private readonly announce: GateAnnouncements,
   ) {}
 
   /** `rpc.gates.reply`: validates, applies in one transaction, then answers or throws the refusal. */
@@ -139,6 +139,7 @@ export class ReplyService {
     const decided: GateDecidedEvent = {
       workflowId: wid,
       gateKey: g,
+      rootGateKey: gate.rootGateKey,
       state: GateState.RECEIVED,
       decision,
       by: DecidedBy.HUMAN,
@@ -146,13 +147,10 @@ export class ReplyService {
       rationale,
       patch: cmd.payload.patch ?? null,
       actor: cmd.actor,
+      escalatedTo: null,
       at,
     };
-    await this.outbox.write(tx, {
-      msgId: gateMsgIds.gateDecided(wid, g),
-      subject: subjects.gateDecided(wid, g),
-      payload: decided,
-    });
+    await this.announce.decided(tx, decided);
   }
 
   /** The gate was PENDING under our lock, so its one-time events cannot exist yet. */

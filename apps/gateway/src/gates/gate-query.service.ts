@@ -1,6 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import { ErrorCode, GateState, type GateDetail, type GateSummary } from '@gatehouse/contracts';
+import {
+  ErrorCode,
+  GateState,
+  type EscalationSummary,
+  type GateDetail,
+  type GateDetailView,
+  type GateSummary,
+} from '@gatehouse/contracts';
 import { requireRunId } from '../params/run-id';
+import { EscalationClient } from '../rpc/escalation.client';
 import { GatesClient } from '../rpc/gates.client';
 import { hasCode } from '../rpc/rpc-error.mapping';
 import { RunsClient } from '../rpc/runs.client';
@@ -12,6 +20,7 @@ export class GateQueryService {
   constructor(
     private readonly gates: GatesClient,
     private readonly runs: RunsClient,
+    private readonly escalations: EscalationClient,
     private readonly waiters: WaiterRegistry,
   ) {}
 
@@ -28,8 +37,12 @@ export class GateQueryService {
    * the time is up, whichever comes first. The waiter is registered before the state is read, so a
    * decision landing in between still wakes it. `signal` aborts the wait when the client goes away.
    */
-  async get(wid: string, gateKey: string, timeoutS: number, signal?: AbortSignal): Promise<GateDetail> {
+  async get(wid: string, gateKey: string, timeoutS: number, signal?: AbortSignal): Promise<GateDetailView> {
     const id = requireRunId(wid);
+    return this.withEscalation(id, await this.detail(id, gateKey, timeoutS, signal));
+  }
+
+  private async detail(id: string, gateKey: string, timeoutS: number, signal?: AbortSignal): Promise<GateDetail> {
     if (timeoutS <= 0) return this.fetch(id, gateKey);
     const waiter = this.waiters.register(gateWaitKey(id, gateKey), timeoutS * 1000, signal);
     try {
@@ -40,6 +53,22 @@ export class GateQueryService {
     } finally {
       waiter.cancel();
     }
+  }
+
+  /**
+   * The escalation the gate's deadline started (`esc:<wid>:<g>`), read after the gate: null when there
+   * is none. When the escalation service does not answer the read is 503, like any other service outage.
+   */
+  private async withEscalation(wid: string, gate: GateDetail): Promise<GateDetailView> {
+    const found = await this.escalations.find(wid, gate.gateKey);
+    const escalation: EscalationSummary | null = found && {
+      id: found.id,
+      status: found.status,
+      action: found.action,
+      createdAt: found.createdAt,
+      detail: found.detail,
+    };
+    return { ...gate, escalation };
   }
 
   private async fetch(wid: string, gateKey: string): Promise<GateDetail> {

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import {
   ErrorCode,
   GatehouseError,
+  GateState,
   PLAN_GATE_KEY,
   ReplyOrigin,
   topics,
@@ -70,8 +71,8 @@ export class GateReplyService {
   }
 
   /**
-   * POST /api/runs/:wid/approve-plan, the legacy bridge: a `yes` on the pending plan gate, with a dedupe
-   * key derived from the run. When the plan gate is no longer pending the answer is 409 NO_PENDING_GATE
+   * POST /api/runs/:wid/approve-plan, the legacy bridge: a `yes` on the pending gate of the plan chain
+   * (`approve-plan`, or the successor waiting after it escalated), with a dedupe key derived from the run. When the plan gate is no longer pending the answer is 409 NO_PENDING_GATE
    * and nothing is written, except when the reply that closed it was this bridge's own (same dedupe key):
    * then the call is a replay and goes through the reply rules, which answer `duplicate: true` for the same
    * payload (or DEDUPE_CONFLICT for different notes), so retrying a bridge call is safe.
@@ -104,8 +105,13 @@ export class GateReplyService {
       return (await this.gates.pendingPlanGate(workflowId)).gateKey;
     } catch (err) {
       if (hasCode(err, ErrorCode.NO_PENDING_GATE)) {
-        const gate = await this.gates.get(workflowId, PLAN_GATE_KEY);
-        if (gate.result?.dedupeKey === dedupeKey) return gate.gateKey;
+        // A replay of this bridge's own reply: it sits on the one gate of the plan chain that was answered.
+        const answered = (await this.gates.list(workflowId)).find(
+          (g) => g.rootGateKey === PLAN_GATE_KEY && g.state === GateState.RECEIVED,
+        );
+        if (answered && (await this.gates.get(workflowId, answered.gateKey)).result?.dedupeKey === dedupeKey) {
+          return answered.gateKey;
+        }
         throw noPendingGate(workflowId);
       }
       if (hasCode(err, ErrorCode.GATE_NOT_FOUND)) {

@@ -4,7 +4,7 @@ import type { ServerResponse } from 'node:http';
 import {
   ApprovePlanDto,
   GateReplyDto,
-  type GateDetail,
+  type GateDetailView,
   type GateReplyResult,
   type GateSummary,
 } from '@gatehouse/contracts';
@@ -36,7 +36,7 @@ export class GatesController {
     @Param('g', GateKeyPipe) gateKey: string,
     @TimeoutS() timeoutS: number,
     @Res({ passthrough: true }) res: ServerResponse,
-  ): Promise<GateDetail> {
+  ): Promise<GateDetailView> {
     // Stop waiting (and free the waiter) when the client goes away.
     const gone = new AbortController();
     res.on('close', () => gone.abort());

@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { ClientsModule, Transport } from '@nestjs/microservices';
 import { natsServers } from '@gatehouse/messaging';
 import type { GatewayEnv } from '../config/gateway.env';
+import { EscalationClient } from './escalation.client';
 import { GatesClient } from './gates.client';
 import { RpcClientService } from './rpc-client.service';
 import { RPC_CLIENT } from './rpc.constants';
@@ -29,7 +30,7 @@ import { RunsClient } from './runs.client';
       },
     ]),
   ],
-  providers: [RpcClientService, RunsClient, GatesClient],
-  exports: [RpcClientService, RunsClient, GatesClient],
+  providers: [RpcClientService, RunsClient, GatesClient, EscalationClient],
+  exports: [RpcClientService, RunsClient, GatesClient, EscalationClient],
 })
 export class RpcModule {}

@@ -44,13 +44,33 @@ describe('inbound message shapes', () => {
     rationale: null,
     patch: null,
     actor: 'alice',
+    rootGateKey: 'approve-plan',
+    escalatedTo: null,
     at: '2025-01-01T00:00:00.000Z',
   };
 
   it('accepts a gate-decided event and fills optional members', () => {
     expect(gateDecidedOf(decided)).toEqual(decided);
-    const { choice: _c, rationale: _r, patch: _p, actor: _a, ...bare } = decided;
-    expect(gateDecidedOf(bare)).toMatchObject({ choice: null, rationale: null, patch: null, actor: null });
+    const { choice: _c, rationale: _r, patch: _p, actor: _a, rootGateKey: _g, escalatedTo: _e, ...bare } = decided;
+    expect(gateDecidedOf(bare)).toMatchObject({
+      choice: null,
+      rationale: null,
+      patch: null,
+      actor: null,
+      rootGateKey: 'approve-plan',
+      escalatedTo: null,
+    });
+  });
+
+  it('reads the chain of a successor gate', () => {
+    const successor = {
+      ...decided,
+      gateKey: 'approve-plan-e1',
+      state: 'TIMED_OUT',
+      decision: 'timeout',
+      escalatedTo: 'approve-plan-e2',
+    };
+    expect(gateDecidedOf(successor)).toMatchObject({ rootGateKey: 'approve-plan', escalatedTo: 'approve-plan-e2' });
   });
 
   it.each([
@@ -59,6 +79,8 @@ describe('inbound message shapes', () => {
     { ...decided, gateKey: 7 },
     { ...decided, patch: { op: 'add' } },
     { ...decided, rationale: 12 },
+    { ...decided, rootGateKey: 'Not A Key' },
+    { ...decided, escalatedTo: 5 },
   ])('dead-letters a bad gate-decided event %j', (body) => {
     expect(() => gateDecidedOf(body)).toThrow(PoisonMessageError);
   });

@@ -3,6 +3,7 @@ import {
   Decision,
   StepId,
   childTaskKey,
+  isValidGateKey,
   type ChildTaskMessage,
   type GateDecidedEvent,
   type StepTaskMessage,
@@ -66,8 +67,16 @@ export function gateDecidedOf(body: unknown): GateDecidedEvent {
   if (m.patch !== undefined && m.patch !== null && !Array.isArray(m.patch)) {
     throw new PoisonMessageError('gate-decided event: patch must be an array or null');
   }
+  if (m.rootGateKey !== undefined && !isValidGateKey(m.rootGateKey)) {
+    throw new PoisonMessageError('gate-decided event: rootGateKey must be a gate key');
+  }
+  if (m.escalatedTo !== undefined && m.escalatedTo !== null && !isValidGateKey(m.escalatedTo)) {
+    throw new PoisonMessageError('gate-decided event: escalatedTo must be a gate key or null');
+  }
   return {
     ...(m as unknown as GateDecidedEvent),
+    rootGateKey: (m.rootGateKey as string | undefined) ?? m.gateKey,
+    escalatedTo: (m.escalatedTo as string | null | undefined) ?? null,
     choice: m.choice ?? null,
     rationale: m.rationale ?? null,
     actor: m.actor ?? null,

@@ -18,8 +18,10 @@ import { RunsRepository } from '../runs/runs.repository';
 import { isUuid } from '@gatehouse/contracts';
 
 /**
- * Resumes or ends a run waiting at its plan gate. A decision for a run that is not waiting on
- * that gate (unknown run, already resumed, finished) changes nothing.
+ * Resumes or ends a run waiting at its plan gate, or at a successor of the plan gate that the
+ * `escalate` timeout action opened (`approve-plan-e1`, ...: same `rootGateKey`). A timeout that
+ * escalated leaves the run waiting (PENDING, APPROVE_PLAN) for the successor's decision. A decision
+ * for a run that is not waiting on that chain (unknown run, already resumed, finished) changes nothing.
  */
 @Injectable()
 export class PlanGateService {
@@ -31,7 +33,13 @@ export class PlanGateService {
   ) {}
 
   async decided(tx: EntityManager, event: GateDecidedEvent): Promise<void> {
-    if (event.gateKey !== PLAN_GATE_KEY) return;
+    if (event.rootGateKey !== PLAN_GATE_KEY) return;
+    if (event.escalatedTo) {
+      this.logger.debug(
+        `gate ${event.workflowId}/${event.gateKey} escalated to ${event.escalatedTo}; the run keeps waiting`,
+      );
+      return;
+    }
     const run = isUuid(event.workflowId) ? await this.runs.lock(tx, event.workflowId) : null;
     if (!run || isTerminalRunStatus(run.status) || run.next_action !== NextAction.APPROVE_PLAN) {
       this.logger.debug(`decision on ${event.workflowId}/${event.gateKey} ignored: the run is not waiting on it`);
@@ -73,7 +81,10 @@ export class PlanGateService {
           decision,
           error: {
             code: RunErrorCode.GATE_TIMED_OUT,
-            message: `gate ${event.gateKey} timed out before a decision`,
+            message:
+              event.gateKey === event.rootGateKey
+                ? `gate ${event.gateKey} timed out before a decision`
+                : `gate ${event.gateKey}, the last escalation of ${event.rootGateKey}, timed out before a decision`,
             gateKey: event.gateKey,
           },
         });

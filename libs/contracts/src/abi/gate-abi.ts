@@ -85,10 +85,39 @@ export const PLAN_GATE_CHOICES: GateChoice[] = [
   { value: 'no', label: 'Reject the plan', decision: Decision.REJECT },
 ];
 
+/** One level of an escalation chain: the approver group that gets the successor gate, and its deadline. */
+export interface EscalationStep {
+  group: string;
+  timeoutS: number;
+}
+
 export interface GatePolicy {
   timeoutS: number;
   timeoutAction: TimeoutAction;
-  /** Approver groups to escalate to, in order; empty means no escalation target. */
-  escalationChain: string[];
+  /**
+   * The levels still ahead of this gate, in order: at its deadline an `escalate` gate opens a successor
+   * for the first entry, whose own policy is the rest of the chain. Empty means no escalation target.
+   */
+  escalationChain: EscalationStep[];
   requireRationale: boolean;
+}
+
+/**
+ * The key of the successor gate at escalation `level` (1, 2, ...) of the chain rooted at `rootGateKey`:
+ * `approve-plan` escalates to `approve-plan-e1`, then `approve-plan-e2`.
+ */
+export function successorGateKey(rootGateKey: string, level: number): string {
+  return `${rootGateKey}-e${level}`;
+}
+
+/** Where a successor gate sits in its escalation chain (in its prompt). */
+export interface GateEscalationInfo {
+  /** The gate the chain started from (`approve-plan`). */
+  rootGateKey: string;
+  /** The gate whose deadline passed and opened this one. */
+  fromGateKey: string;
+  /** 1 for the first successor. */
+  level: number;
+  /** The approver group asked to decide. */
+  group: string;
 }

@@ -12,12 +12,27 @@ export interface GetEscalationQuery {
   gateKey: string;
 }
 
-/** A row of `escalation.escalations` as the escalation service answers it. */
-export interface EscalationView {
+/**
+ * What an escalation recorded: `outcome` is how its gate left PENDING (state, decision, by, at);
+ * `successorGateKey` the gate the `escalate` action opened, if any.
+ */
+export interface EscalationDetail {
+  outcome?: { state: string; decision: string | null; by: string | null; at: string };
+  successorGateKey?: string;
+  [key: string]: unknown;
+}
+
+/** The escalation of a gate as GET /api/runs/:wid/gates/:g shows it. */
+export interface EscalationSummary {
   id: string;
-  workflowId: string;
-  gateKey: string;
   status: EscalationStatus;
   action: TimeoutAction;
   createdAt: string;
+  detail: EscalationDetail;
+}
+
+/** A row of `escalation.escalations` as the escalation service answers it. */
+export interface EscalationView extends EscalationSummary {
+  workflowId: string;
+  gateKey: string;
 }

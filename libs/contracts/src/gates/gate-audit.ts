@@ -22,6 +22,7 @@ export const auditKeys = {
   conflict: (dedupeKey: string, topic: string, payloadHash: string) => `conflict:${dedupeKey}:${topic}:${payloadHash}`,
   late: (dedupeKey: string) => `late:${dedupeKey}`,
   timedOut: () => 'timed_out',
+  escalated: () => 'escalated',
   cancelled: () => 'cancelled',
   /** A JetStream reply that broke a rule; `fingerprint` is the SHA-256 of the raw message body. */
   rejectedMessage: (fingerprint: string) => `rejected:${fingerprint}`,
@@ -31,4 +32,16 @@ export const auditKeys = {
 export const gateMsgIds = {
   gateOpened: (wid: string, g: string) => `gate-opened:${wid}:${g}`,
   gateDecided: (wid: string, g: string) => `gate-decided:${wid}:${g}`,
+  gateCancelled: (wid: string, g: string) => `gate-cancelled:${wid}:${g}`,
+  /** The `sys.>` copies of the gate facts (DESIGN section 10), one per fact. */
+  sysGateOpened: (wid: string, g: string) => `sys:gate-opened:${wid}:${g}`,
+  sysGateDecided: (wid: string, g: string) => `sys:gate-decided:${wid}:${g}`,
+  sysGateTimedOut: (wid: string, g: string) => `sys:gate-timed-out:${wid}:${g}`,
+  sysGateEscalated: (wid: string, g: string) => `sys:gate-escalated:${wid}:${g}`,
+  sysGateCancelled: (wid: string, g: string) => `sys:gate-cancelled:${wid}:${g}`,
+  /**
+   * A refused bus reply, once per distinct message: `fingerprint` is the SHA-256 of the subject and
+   * raw body, so a re-sent identical message is announced once (like its `rejected_message` audit).
+   */
+  sysRejectedReply: (fingerprint: string) => `sys:rejected-reply:${fingerprint}`,
 };

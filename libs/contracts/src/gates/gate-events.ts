@@ -13,18 +13,29 @@ export interface GateRequestedEvent {
   recipeName: string;
 }
 
-/** gates -> escalation (arm a timer) and anyone interested. */
+/** gates -> escalation (arm a timer) and anyone interested; also announced on `sys.gatehouse.gate-opened`. */
 export interface GateOpenedEvent {
   workflowId: string;
   gateKey: string;
+  /** The gate its escalation chain started from; the gate's own key when it is not a successor. */
+  rootGateKey: string;
+  /** 0 for a gate a run asked for, n for the n-th successor of its chain. */
+  escalationLevel: number;
   deadlineAt: string;
+  openedAt: string;
   policy: GatePolicy;
 }
 
-/** gates -> runs (resume), escalation (disarm): the gate left PENDING. */
+/**
+ * gates -> runs (resume), escalation (disarm): the gate left PENDING with a decision (a reply was
+ * accepted, or its deadline passed). Also announced on `sys.gatehouse.gate-decided` (RECEIVED) or
+ * `sys.gatehouse.gate-timed-out` (TIMED_OUT).
+ */
 export interface GateDecidedEvent {
   workflowId: string;
   gateKey: string;
+  /** The runs service resumes the plan chain whatever level decided it. */
+  rootGateKey: string;
   state: GateState;
   decision: Decision;
   by: DecidedBy;
@@ -32,5 +43,32 @@ export interface GateDecidedEvent {
   rationale: string | null;
   patch: JsonPatchOpDto[] | null;
   actor: string | null;
+  /** The successor gate opened by the `escalate` timeout action; the run keeps waiting on it. */
+  escalatedTo: string | null;
+  at: string;
+}
+
+/**
+ * gates -> escalation (disarm the timer) and the gateway (wake long-polls): the gate was CANCELLED
+ * because its run ended; no decision is recorded. Also announced on `sys.gatehouse.gate-cancelled`.
+ */
+export interface GateCancelledEvent {
+  workflowId: string;
+  gateKey: string;
+  rootGateKey: string;
+  state: GateState.CANCELLED;
+  runStatus: string;
+  at: string;
+}
+
+/** Announced on `sys.gatehouse.gate-escalated`: a gate timed out and a successor gate opened. */
+export interface GateEscalatedEvent {
+  workflowId: string;
+  gateKey: string;
+  rootGateKey: string;
+  successorGateKey: string;
+  level: number;
+  group: string;
+  deadlineAt: string;
   at: string;
 }

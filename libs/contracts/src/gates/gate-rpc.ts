@@ -11,7 +11,11 @@ export interface GateGetRequest {
   gateKey: string;
 }
 
-/** `rpc.gates.pending-plan-gate` -> the PENDING `approve-plan` GateSummary, NO_PENDING_GATE or GATE_NOT_FOUND. */
+/**
+ * `rpc.gates.pending-plan-gate` -> the PENDING gate of the plan gate's escalation chain (`approve-plan`, or
+ * its successor `approve-plan-e<n>`), NO_PENDING_GATE when none of the chain is pending, GATE_NOT_FOUND
+ * before the plan gate opened.
+ */
 export interface PendingPlanGateRequest {
   workflowId: string;
 }

@@ -1,4 +1,5 @@
-import type { DecidedBy, Decision, GateChoice, GatePolicy, GateState } from '../abi/gate-abi';
+import type { DecidedBy, Decision, GateChoice, GateEscalationInfo, GatePolicy, GateState } from '../abi/gate-abi';
+import type { EscalationSummary } from '../escalation/escalation-views';
 import type { ReplyPayloadDto } from './reply.dto';
 
 /** The prompt stored under `ui:<g>`. */
@@ -11,6 +12,8 @@ export interface GatePrompt {
   choices: GateChoice[];
   deadlineAt: string;
   policy: GatePolicy;
+  /** Present on a successor gate opened by escalation: its chain, level and approver group. */
+  escalation?: GateEscalationInfo;
 }
 
 /** The value stored under `ui:<g>:result`. */
@@ -33,6 +36,9 @@ export interface GateDecisionValue {
 
 export interface GateSummary {
   gateKey: string;
+  /** The gate its escalation chain started from (its own key unless it is a successor). */
+  rootGateKey: string;
+  escalationLevel: number;
   state: GateState;
   topic: string;
   deadlineAt: string;
@@ -44,6 +50,11 @@ export interface GateDetail extends GateSummary {
   prompt: GatePrompt;
   result: GateResult | null;
   decision: GateDecisionValue | null;
+}
+
+/** GET /api/runs/:wid/gates/:g: the gate's detail and the escalation its deadline started (or null). */
+export interface GateDetailView extends GateDetail {
+  escalation: EscalationSummary | null;
 }
 
 /** A reply as the gates service receives it, whatever surface it came by. */

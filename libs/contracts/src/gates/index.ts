@@ -4,3 +4,4 @@ export * from './gate-events';
 export * from './gate-audit';
 export * from './gate-rpc';
 export * from './human-ingress.dto';
+export * from './sys-announcements';

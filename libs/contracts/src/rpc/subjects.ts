@@ -10,8 +10,10 @@ export const subjects = {
   runUpdated: (wid: string) => `evt.runs.run-updated.${wid}`,
   /** gates: a gate opened with its deadline. */
   gateOpened: (wid: string, g: string) => `evt.gates.gate-opened.${wid}.${g}`,
-  /** gates: a gate left PENDING. */
+  /** gates: a gate left PENDING with a decision (reply accepted or deadline passed). */
   gateDecided: (wid: string, g: string) => `evt.gates.gate-decided.${wid}.${g}`,
+  /** gates: a PENDING gate was cancelled because its run ended (no decision). */
+  gateCancelled: (wid: string, g: string) => `evt.gates.gate-cancelled.${wid}.${g}`,
   /** escalation: a deadline passed. */
   deadlinePassed: (wid: string, g: string) => `evt.escalation.deadline-passed.${wid}.${g}`,
   /** Parent run steps on intentQ, partitioned. */
@@ -20,6 +22,26 @@ export const subjects = {
   sandboxTask: (partition: string) => `q.sbxQ.${partition}`,
 };
 
+/**
+ * Announcements for outside listeners on `sys.>` (topic `sys:gatehouse:<k>`, DESIGN sections 3 and 10),
+ * stored in the GATEHOUSE_SYS stream. Internal services never consume them: they are copies of facts
+ * written through the outbox in the transaction of the fact.
+ */
+export const sysSubjects = {
+  /** A bus reply on `human.<wid>.<g>` was refused (RejectedReplyAnnouncement). */
+  rejectedReply: 'sys.gatehouse.rejected-reply',
+  /** GateOpenedEvent. */
+  gateOpened: 'sys.gatehouse.gate-opened',
+  /** GateDecidedEvent of a reply that was accepted (state RECEIVED). */
+  gateDecided: 'sys.gatehouse.gate-decided',
+  /** GateDecidedEvent of a deadline that passed (state TIMED_OUT). */
+  gateTimedOut: 'sys.gatehouse.gate-timed-out',
+  /** GateEscalatedEvent: a successor gate opened for the next approver group. */
+  gateEscalated: 'sys.gatehouse.gate-escalated',
+  /** GateCancelledEvent. */
+  gateCancelled: 'sys.gatehouse.gate-cancelled',
+} as const;
+
 /** Wildcards used by stream and consumer definitions and by listeners. */
 export const subjectFilters = {
   events: 'evt.>',
@@ -27,6 +49,7 @@ export const subjectFilters = {
   runUpdated: 'evt.runs.run-updated.>',
   gateOpened: 'evt.gates.gate-opened.>',
   gateDecided: 'evt.gates.gate-decided.>',
+  gateCancelled: 'evt.gates.gate-cancelled.>',
   gatesAll: 'evt.gates.>',
   deadlinePassed: 'evt.escalation.deadline-passed.>',
   queues: 'q.>',

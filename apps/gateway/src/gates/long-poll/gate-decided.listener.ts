@@ -4,7 +4,7 @@ import { subjectFilters } from '@gatehouse/contracts';
 import { NATS_CONNECTION } from '@gatehouse/messaging';
 import { gateWaitKey, WaiterRegistry } from './waiter-registry';
 
-/** `evt.gates.gate-decided.<wid>.<g>` -> the waiter key of that gate. */
+/** `evt.gates.gate-decided.<wid>.<g>` (or `gate-cancelled`) -> the waiter key of that gate. */
 export function waitKeyOfSubject(subject: string): string | undefined {
   const tokens = subject.split('.');
   if (tokens.length !== 5) return undefined;
@@ -12,14 +12,15 @@ export function waitKeyOfSubject(subject: string): string | undefined {
 }
 
 /**
- * The process's one core-NATS subscription for long-polls. JetStream-stored gate-decided messages are
- * ordinary publishes, so a core subscriber sees them too; no consumer or ack is involved, and a missed
- * message only means a long-poll answers at its timeout with the then-current state.
+ * The process's core-NATS subscriptions for long-polls: a gate leaves PENDING when it is decided or
+ * cancelled. JetStream-stored messages are ordinary publishes, so a core subscriber sees them too; no
+ * consumer or ack is involved, and a missed message only means a long-poll answers at its timeout
+ * with the then-current state.
  */
 @Injectable()
 export class GateDecidedListener implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('GateDecidedListener');
-  private sub?: Subscription;
+  private readonly subs: Subscription[] = [];
 
   constructor(
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
@@ -27,19 +28,23 @@ export class GateDecidedListener implements OnApplicationBootstrap, OnApplicatio
   ) {}
 
   onApplicationBootstrap(): void {
-    this.sub = this.nc.subscribe(subjectFilters.gateDecided, {
-      callback: (err, msg) => {
-        if (err) {
-          this.logger.warn(`gate-decided subscription: ${String(err)}`);
-          return;
-        }
-        const key = waitKeyOfSubject(msg.subject);
-        if (key) this.waiters.notify(key);
-      },
-    });
+    for (const filter of [subjectFilters.gateDecided, subjectFilters.gateCancelled]) {
+      this.subs.push(
+        this.nc.subscribe(filter, {
+          callback: (err, msg) => {
+            if (err) {
+              this.logger.warn(`${filter} subscription: ${String(err)}`);
+              return;
+            }
+            const key = waitKeyOfSubject(msg.subject);
+            if (key) this.waiters.notify(key);
+          },
+        }),
+      );
+    }
   }
 
   onApplicationShutdown(): void {
-    this.sub?.unsubscribe();
+    for (const sub of this.subs) sub.unsubscribe();
   }
 }
