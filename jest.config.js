@@ -31,6 +31,12 @@ module.exports = {
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,tools}/**/*.spec.ts'] },
     { ...common, displayName: 'integration', testMatch: ['<rootDir>/{apps,libs,tools}/**/*.int-spec.ts'] },
-    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/e2e/**/*.e2e-spec.ts'] },
+    {
+      ...common,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/e2e/**/*.e2e-spec.ts'],
+      // Long chaos runs are `npm run test:chaos` only (e2e/chaos/jest.config.js).
+      testPathIgnorePatterns: [...common.testPathIgnorePatterns, '<rootDir>/e2e/chaos/long/'],
+    },
   ],
 };

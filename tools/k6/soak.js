@@ -1,6 +1,8 @@
-// k6 run tools/k6/soak.js  (SOAK_DURATION=30m to override the scenario's duration)
-// Steady mixed traffic: each iteration starts a run, waits for its gate and answers it.
-import { SCENARIOS, startRun, waitForGate, reply } from './lib.js';
+// k6 run tools/k6/soak.js  (BASE_URL=http://host:3001; SOAK_DURATION=30m overrides the scenario's duration)
+// Steady mixed traffic at a constant arrival rate: each iteration starts a run, waits for its gate
+// and answers it, with a replay or a drift by the scenario's shares (drawn per iteration).
+import exec from 'k6/execution';
+import { SCENARIOS, startRun, waitForGate, reply, randomFollowUp } from './lib.js';
 
 const S = SCENARIOS.soak;
 
@@ -19,6 +21,6 @@ export const options = {
 };
 
 export default function () {
-  const wid = startRun(S, `tenant-${__VU % 8}`);
-  if (waitForGate(wid)) reply(S, wid);
+  const wid = startRun(S, exec.scenario.iterationInTest);
+  if (waitForGate(wid)) reply(wid, randomFollowUp(S));
 }

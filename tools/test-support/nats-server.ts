@@ -4,8 +4,14 @@ import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import { freePort } from './free-port';
 import { scratchDir } from './paths';
+import { stopChild } from './process-control';
 
-const CANDIDATES = [process.env.NATS_SERVER_BIN, '/usr/sbin/nats-server', '/usr/bin/nats-server', '/usr/local/bin/nats-server'];
+const CANDIDATES = [
+  process.env.NATS_SERVER_BIN,
+  '/usr/sbin/nats-server',
+  '/usr/bin/nats-server',
+  '/usr/local/bin/nats-server',
+];
 
 export function natsServerBinary(): string {
   const found = CANDIDATES.find((p) => p && existsSync(p));
@@ -13,18 +19,28 @@ export function natsServerBinary(): string {
   return found;
 }
 
-export interface NatsServerHandle {
+/** What a test needs of any NATS deployment: where to connect, and how to bounce it. */
+export interface NatsEndpoint {
+  /** One URL, or several comma-separated for a cluster (the format of NATS_URL). */
   url: string;
-  port: number;
-  pid: number;
-  storeDir: string;
-  process: ChildProcess;
+  /** The server's pid (a cluster: its first node's). */
+  readonly pid: number;
   stop(signal?: NodeJS.Signals): Promise<void>;
+  restart(): Promise<void>;
+}
+
+export interface NatsServerHandle extends NatsEndpoint {
+  port: number;
+  storeDir: string;
+  logFile: string;
+  process: ChildProcess;
+  /** True while the process runs. */
+  readonly running: boolean;
   /** Starts it again on the same port and store (after stop). */
   restart(): Promise<void>;
 }
 
-async function waitForNats(url: string, timeoutMs: number): Promise<void> {
+export async function waitForNats(url: string, timeoutMs: number): Promise<void> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     try {
@@ -38,41 +54,61 @@ async function waitForNats(url: string, timeoutMs: number): Promise<void> {
   }
 }
 
+/**
+ * One nats-server process with fixed arguments, which `stop` kills by its pid and `restart`
+ * launches again identically (same port, same store): what a cluster node or a single server is.
+ */
+export function natsProcess(opts: {
+  port: number;
+  storeDir: string;
+  logFile: string;
+  args: string[];
+}): NatsServerHandle {
+  const url = `nats://127.0.0.1:${opts.port}`;
+  let child: ChildProcess | undefined;
+  const launch = () => {
+    const out = openSync(opts.logFile, 'a');
+    child = spawn(natsServerBinary(), opts.args, { stdio: ['ignore', out, out] });
+  };
+  const handle: NatsServerHandle = {
+    url,
+    port: opts.port,
+    storeDir: opts.storeDir,
+    logFile: opts.logFile,
+    get pid() {
+      return child?.pid ?? 0;
+    },
+    get process() {
+      return child as ChildProcess;
+    },
+    get running() {
+      return !!child && child.exitCode === null && child.signalCode === null;
+    },
+    async stop(signal: NodeJS.Signals = 'SIGTERM') {
+      if (child) await stopChild(child, signal);
+    },
+    async restart() {
+      if (handle.running) throw new Error(`nats-server on ${opts.port} is still running; stop it first`);
+      launch();
+      await waitForNats(url, 15_000);
+    },
+  };
+  launch();
+  return handle;
+}
+
 /** A private JetStream server on a free loopback port, for one test file. Stopped by its pid. */
 export async function startNatsServer(name: string): Promise<NatsServerHandle> {
   const port = await freePort();
   const storeDir = scratchDir('nats', `${name}-${port}`);
   rmSync(storeDir, { recursive: true, force: true });
   const logFile = join(scratchDir('nats'), `${name}-${port}.log`);
-  const url = `nats://127.0.0.1:${port}`;
-  const handle: NatsServerHandle = {
-    url,
+  const handle = natsProcess({
     port,
-    pid: 0,
     storeDir,
-    process: undefined as unknown as ChildProcess,
-    async stop(signal: NodeJS.Signals = 'SIGTERM') {
-      const p = handle.process;
-      if (!p || p.exitCode !== null || p.signalCode !== null) return;
-      await new Promise<void>((resolve) => {
-        p.once('exit', () => resolve());
-        p.kill(signal);
-      });
-    },
-    async restart() {
-      launch();
-      await waitForNats(url, 10_000);
-    },
-  };
-  const launch = () => {
-    const out = openSync(logFile, 'a');
-    const child = spawn(natsServerBinary(), ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir], {
-      stdio: ['ignore', out, out],
-    });
-    handle.process = child;
-    handle.pid = child.pid ?? 0;
-  };
-  launch();
-  await waitForNats(url, 10_000);
+    logFile,
+    args: ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir],
+  });
+  await waitForNats(handle.url, 10_000);
   return handle;
 }

@@ -1,12 +1,22 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, openSync } from 'node:fs';
+import { existsSync, openSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import { provisionStreams } from '@gatehouse/messaging';
 import { createTestDatabase, type TestDatabase } from './database';
 import { freePort } from './free-port';
-import { startNatsServer, type NatsServerHandle } from './nats-server';
+import { consumerStates, streamStates, type ConsumerState, type StreamState } from './jetstream-state';
+import { startNatsCluster, type NatsClusterHandle } from './nats-cluster';
+import { startNatsServer, type NatsEndpoint, type NatsServerHandle } from './nats-server';
 import { ROOT, scratchDir } from './paths';
+import { startPostgresServer, type PostgresServerHandle, type PostgresServerOptions } from './postgres-server';
+import { isRunning, stopChild } from './process-control';
+
+/**
+ * The compiled services the stack runs: `dist/` of this workspace, or GATEHOUSE_DIST_DIR (e.g. a
+ * build of a pinned commit, so a long chaos run is not disturbed by a rebuild in progress).
+ */
+export const DIST_DIR = process.env.GATEHOUSE_DIST_DIR ?? join(ROOT, 'dist');
 
 export type StackService = 'gateway' | 'runs' | 'gates' | 'escalation';
 export const STACK_SERVICES: StackService[] = ['runs', 'gates', 'escalation', 'gateway'];
@@ -18,47 +28,118 @@ export interface StackOptions {
   env?: Record<string, string>;
   /** Replicas per service (default 1 each). */
   replicas?: Partial<Record<StackService, number>>;
+  /** Gateway replicas (same as `replicas.gateway`); each on its own free port. */
+  gateways?: number;
+  /**
+   * Run on a private Postgres instance started for this stack (initdb into .tmp/pg/), which the
+   * test may crash and restart. Default: a fresh database on the shared server.
+   */
+  privatePostgres?: boolean | PostgresServerOptions;
+  /**
+   * A private NATS cluster of this many nodes (3 for the R3 lane) instead of one server. Streams
+   * are provisioned with replicas = min(3, nodes) and the services get STREAM_REPLICAS and every
+   * node's URL in NATS_URL.
+   */
+  natsClusterSize?: number;
 }
 
-interface ServiceProcess {
+export interface ServiceProcess {
   service: StackService;
   index: number;
   port?: number;
   child?: ChildProcess;
   logFile: string;
+  /** Log size when the current incarnation was launched (its readiness line comes after). */
+  logOffset: number;
+  launches: number;
 }
 
 /**
- * The real services as separate processes against a private nats-server and a fresh database:
- * what e2e tests drive over HTTP. Logs go to .tmp/e2e/<name>/.
+ * The real services as separate processes against a private nats-server (or cluster) and a fresh
+ * database (optionally on a private Postgres): what e2e and chaos tests drive over HTTP.
+ * Logs go to .tmp/e2e/<name>-<time>/.
  */
 export class Stack {
   readonly processes: ServiceProcess[] = [];
   private constructor(
     readonly options: StackOptions,
-    readonly nats: NatsServerHandle,
+    /** The NATS deployment: `nats.url` is what NATS_URL gets (comma-separated for a cluster). */
+    readonly nats: NatsEndpoint,
     readonly db: TestDatabase,
     readonly logDir: string,
+    /** Set when `natsClusterSize` was given. */
+    readonly natsCluster?: NatsClusterHandle,
+    /** Set when `privatePostgres` was given. */
+    readonly postgres?: PostgresServerHandle,
   ) {}
 
   static async start(options: StackOptions): Promise<Stack> {
-    const entry = join(ROOT, 'dist', 'apps', 'gateway', 'src', 'main.js');
-    if (!existsSync(entry)) throw new Error('dist/ is missing: run `npm run build` first (npm test does)');
-    const [nats, db] = await Promise.all([startNatsServer(options.name), createTestDatabase(options.name)]);
-    const nc = await connect({ servers: nats.url });
-    await provisionStreams(nc, { replicas: 1 });
-    await nc.close();
-    const stack = new Stack(options, nats, db, scratchDir('e2e', `${options.name}-${Date.now()}`));
+    const entry = join(DIST_DIR, 'apps', 'gateway', 'src', 'main.js');
+    if (!existsSync(entry)) throw new Error(`${DIST_DIR} is missing: run \`npm run build\` first (npm test does)`);
+    let natsCluster: NatsClusterHandle | undefined;
+    let postgres: PostgresServerHandle | undefined;
+    let nats: NatsEndpoint | undefined;
+    let db: TestDatabase | undefined;
+    try {
+      const startNats = async (): Promise<NatsEndpoint> => {
+        if (!options.natsClusterSize) return startNatsServer(options.name);
+        natsCluster = await startNatsCluster(options.name, options.natsClusterSize);
+        return natsCluster;
+      };
+      const startDb = async (): Promise<TestDatabase> => {
+        if (!options.privatePostgres) return createTestDatabase(options.name);
+        postgres = await startPostgresServer(
+          options.name,
+          options.privatePostgres === true ? {} : options.privatePostgres,
+        );
+        return createTestDatabase(options.name, postgres.url);
+      };
+      [nats, db] = await Promise.all([startNats(), startDb()]);
+      const nc = await connect({ servers: nats.url.split(',') });
+      await provisionStreams(nc, { replicas: Stack.streamReplicas(options) });
+      await nc.close();
+    } catch (err) {
+      await nats?.stop('SIGKILL').catch(() => undefined);
+      await (postgres ? postgres.destroy() : db?.drop())?.catch(() => undefined);
+      throw err;
+    }
+    const stack = new Stack(
+      options,
+      nats,
+      db,
+      scratchDir('e2e', `${options.name}-${Date.now()}`),
+      natsCluster,
+      postgres,
+    );
     for (const service of STACK_SERVICES) {
-      const n = options.replicas?.[service] ?? 1;
+      const n =
+        service === 'gateway'
+          ? (options.gateways ?? options.replicas?.gateway ?? 1)
+          : (options.replicas?.[service] ?? 1);
       for (let i = 0; i < n; i++) {
         const port = service === 'gateway' ? await freePort() : undefined;
-        stack.processes.push({ service, index: i, port, logFile: join(stack.logDir, `${service}-${i}.log`) });
+        stack.processes.push({
+          service,
+          index: i,
+          port,
+          logFile: join(stack.logDir, `${service}-${i}.log`),
+          logOffset: 0,
+          launches: 0,
+        });
       }
     }
-    for (const p of stack.processes) stack.launch(p);
-    await stack.waitHealthy();
+    try {
+      for (const p of stack.processes) stack.launch(p);
+      await stack.waitHealthy();
+    } catch (err) {
+      await stack.stop();
+      throw err;
+    }
     return stack;
+  }
+
+  private static streamReplicas(options: StackOptions): number {
+    return options.natsClusterSize ? Math.min(3, options.natsClusterSize) : 1;
   }
 
   /** Base URL of the first (or n-th) gateway. */
@@ -66,6 +147,11 @@ export class Stack {
     const gw = this.processes.filter((p) => p.service === 'gateway')[index];
     if (!gw) throw new Error(`no gateway ${index}`);
     return `http://127.0.0.1:${gw.port}`;
+  }
+
+  /** Every gateway's base URL. */
+  gatewayUrls(): string[] {
+    return this.processes.filter((p) => p.service === 'gateway').map((p) => `http://127.0.0.1:${p.port}`);
   }
 
   get baseUrl(): string {
@@ -79,6 +165,7 @@ export class Stack {
       NODE_ENV: 'test',
       DATABASE_URL: this.db.url,
       NATS_URL: this.nats.url,
+      STREAM_REPLICAS: String(Stack.streamReplicas(this.options)),
       LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'info',
       GATEHOUSE_SKIP_PREPARE: 'true',
       DB_POOL_MAX: '5',
@@ -88,9 +175,18 @@ export class Stack {
     };
   }
 
+  private find(service: StackService, index: number): ServiceProcess {
+    const p = this.processes.find((x) => x.service === service && x.index === index);
+    if (!p) throw new Error(`no ${service} ${index}`);
+    return p;
+  }
+
   private launch(p: ServiceProcess): void {
+    if (isRunning(p.child)) throw new Error(`${p.service} ${p.index} is still running`);
+    p.logOffset = existsSync(p.logFile) ? statSync(p.logFile).size : 0;
+    p.launches++;
     const out = openSync(p.logFile, 'a');
-    p.child = spawn(process.execPath, [join(ROOT, 'dist', 'apps', p.service, 'src', 'main.js')], {
+    p.child = spawn(process.execPath, [join(DIST_DIR, 'apps', p.service, 'src', 'main.js')], {
       env: this.env(p),
       stdio: ['ignore', out, out],
     });
@@ -115,27 +211,117 @@ export class Stack {
     }
   }
 
-  /** Kills one service process (SIGKILL by default) and waits for it to be gone. */
-  async kill(service: StackService, index = 0, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
-    const p = this.processes.find((x) => x.service === service && x.index === index);
-    const child = p?.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    await new Promise<void>((resolve) => {
-      child.once('exit', () => resolve());
-      child.kill(signal);
-    });
+  /**
+   * Waits until one process's current incarnation is ready: a gateway answers HTTP, a backend
+   * service has logged "<service> ready" (its consumers and request/reply are live).
+   */
+  async waitReady(service: StackService, index = 0, timeoutMs = 30_000): Promise<void> {
+    const p = this.find(service, index);
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      if (!isRunning(p.child))
+        throw new Error(`${service} ${index} exited (${p.child?.exitCode ?? p.child?.signalCode}); log ${p.logFile}`);
+      if (service === 'gateway') {
+        try {
+          await fetch(`http://127.0.0.1:${p.port}/healthz`);
+          return;
+        } catch {
+          /* not listening yet */
+        }
+      } else if (this.logSince(p).includes(`"${service} ready"`)) {
+        return;
+      }
+      if (Date.now() > until) throw new Error(`${service} ${index} not ready after ${timeoutMs} ms; log ${p.logFile}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
   }
 
-  /** Starts a killed service again with the same settings. */
+  private logSince(p: ServiceProcess): string {
+    if (!existsSync(p.logFile)) return '';
+    return readFileSync(p.logFile).subarray(p.logOffset).toString('utf8');
+  }
+
+  /** The whole log of one process (every incarnation). */
+  log(service: StackService, index = 0): string {
+    const p = this.find(service, index);
+    return existsSync(p.logFile) ? readFileSync(p.logFile, 'utf8') : '';
+  }
+
+  isAlive(service: StackService, index = 0): boolean {
+    return isRunning(this.find(service, index).child);
+  }
+
+  /** Kills one service process (SIGKILL by default) and waits for it to be gone. */
+  async kill(service: StackService, index = 0, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    const child = this.processes.find((x) => x.service === service && x.index === index)?.child;
+    if (child) await stopChild(child, signal);
+  }
+
+  /** Sends a signal without waiting (SIGSTOP / SIGCONT to freeze and thaw a process, as a long GC or VM pause would). */
+  signal(service: StackService, index: number, signal: NodeJS.Signals): void {
+    const child = this.find(service, index).child;
+    if (!isRunning(child)) throw new Error(`${service} ${index} is not running`);
+    child!.kill(signal);
+  }
+
+  /** Starts a killed service again with the same settings (does not wait; see restartAndWait). */
   restart(service: StackService, index = 0): void {
-    const p = this.processes.find((x) => x.service === service && x.index === index);
-    if (!p) throw new Error(`no ${service} ${index}`);
-    this.launch(p);
+    this.launch(this.find(service, index));
+  }
+
+  /** Starts a killed service again and waits until it is ready. */
+  async restartAndWait(service: StackService, index = 0, timeoutMs = 30_000): Promise<void> {
+    this.restart(service, index);
+    await this.waitReady(service, index, timeoutMs);
+  }
+
+  /** Stops every service process (not NATS, not Postgres). */
+  async stopServices(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    await Promise.all(this.processes.map((p) => this.kill(p.service, p.index, signal)));
+  }
+
+  /** Starts every stopped service process again and waits until the stack is healthy. */
+  async startServices(timeoutMs = 60_000): Promise<void> {
+    for (const p of this.processes) if (!isRunning(p.child)) this.launch(p);
+    await Promise.all(this.processes.map((p) => this.waitReady(p.service, p.index, timeoutMs)));
+    await this.waitHealthy(timeoutMs);
+  }
+
+  /** Stops the NATS deployment (all nodes) and starts it again with the same stores. */
+  async restartNats(signal: NodeJS.Signals = 'SIGKILL', downMs = 0): Promise<void> {
+    await this.nats.stop(signal);
+    if (downMs) await new Promise((r) => setTimeout(r, downMs));
+    await this.nats.restart();
+  }
+
+  /** Stops the private Postgres (SIGQUIT: a crash as far as durability goes) and starts it again. */
+  async restartPostgres(signal: NodeJS.Signals = 'SIGQUIT', downMs = 0): Promise<void> {
+    if (!this.postgres) throw new Error('restartPostgres needs StackOptions.privatePostgres');
+    await this.postgres.stop(signal);
+    if (downMs) await new Promise((r) => setTimeout(r, downMs));
+    await this.postgres.restart();
+  }
+
+  /** Delivery state of every declared durable consumer. */
+  consumerStates(): Promise<ConsumerState[]> {
+    return consumerStates(this.nats.url);
+  }
+
+  /** Every stream with its replica set. */
+  streamStates(): Promise<StreamState[]> {
+    return streamStates(this.nats.url);
   }
 
   async stop(): Promise<void> {
-    await Promise.all(this.processes.map((p) => this.kill(p.service, p.index, 'SIGTERM')));
+    await this.stopServices('SIGTERM');
     await this.nats.stop();
-    await this.db.drop().catch(() => undefined);
+    if (this.postgres) {
+      await this.db.close();
+      await this.postgres.destroy();
+    } else {
+      await this.db.drop().catch(() => undefined);
+    }
   }
 }
+
+export type { NatsServerHandle, NatsClusterHandle, PostgresServerHandle };

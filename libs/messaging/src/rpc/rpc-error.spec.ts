@@ -15,6 +15,11 @@ describe('toErrorBody', () => {
       { code: 'ECONNREFUSED' },
       { code: '53300' },
       new Error('timeout exceeded when trying to connect'),
+      // Postgres killed mid-transaction (seen in e2e/chaos/long/full-chaos as a 500 before).
+      Object.assign(new Error('Database connection provided by a query runner was already released'), {
+        name: 'QueryRunnerProviderAlreadyReleasedError',
+      }),
+      new Error('Client has encountered a connection error and is not queryable'),
     ]) {
       expect(toErrorBody(err)).toEqual({
         body: { error: ErrorCode.SERVICE_UNAVAILABLE, message: expect.any(String) },
