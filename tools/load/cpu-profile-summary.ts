@@ -63,6 +63,8 @@ export function summarizeProfile(profile: CpuProfile, top = 25): ProfileSummary 
 }
 
 if (require.main === module) {
+  // Piped into `head`: stop quietly when the reader goes away.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => process.exit(err.code === 'EPIPE' ? 0 : 1));
   for (const file of process.argv.slice(2)) {
     const s = summarizeProfile(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile);
     process.stdout.write(`== ${file}: ${s.totalMs} ms sampled, ${s.idlePercent}% idle\nself time by module:\n`);

@@ -83,12 +83,10 @@ describe('late disarm: escalation for a gate answered in time (long chaos, known
       expect(workload.anomalies).toEqual([]);
       for (const r of rows) {
         expect({ state: r.state, inTime: r.in_time }).toEqual({ state: 'RECEIVED', inTime: true });
-        // The contract: answered before the deadline, so no escalation ever starts.
-        expect({ wid: r.wid, timer: r.timer, escalation: r.escalation }).toEqual({
-          wid: r.wid,
-          timer: 'DISARMED',
-          escalation: null,
-        });
+        // The contract: answered before the deadline, so no escalation ever starts. The timer may
+        // have FIRED in the escalation service's own view (it learnt of the answer only afterwards).
+        expect({ wid: r.wid, escalation: r.escalation }).toEqual({ wid: r.wid, escalation: null });
+        expect(['DISARMED', 'FIRED']).toContain(r.timer);
       }
     },
     120_000,

@@ -8,12 +8,6 @@ import {
   type TimeoutAction,
 } from '@gatehouse/contracts';
 
-export interface EscalationStart {
-  workflowId: string;
-  gateKey: string;
-  action: TimeoutAction;
-}
-
 export interface EscalationOutcome {
   workflowId: string;
   gateKey: string;
@@ -23,6 +17,14 @@ export interface EscalationOutcome {
   /** The successor gate the `escalate` action opened, if any. */
   escalatedTo: string | null;
   at: Date;
+}
+
+/** The outcome and, under `escalate`, the successor gate it opened. */
+function detailOf(o: EscalationOutcome): EscalationDetail {
+  return {
+    outcome: { state: o.state, decision: o.decision, by: o.by, at: o.at.toISOString() },
+    ...(o.escalatedTo ? { successorGateKey: o.escalatedTo } : {}),
+  };
 }
 
 interface EscalationRow {
@@ -35,43 +37,43 @@ interface EscalationRow {
   created_at: Date;
 }
 
-/** `escalation.escalations`: one escalation workflow per gate whose deadline passed, id `esc:<wid>:<g>`. */
+/**
+ * `escalation.escalations`: one escalation workflow per gate whose deadline passed while it was still
+ * PENDING, id `esc:<wid>:<g>`.
+ */
 @Injectable()
 export class EscalationsRepository {
   constructor(private readonly ds: DataSource) {}
 
-  /** Starts the escalations of fired timers; an existing one is left as it is. */
-  async start(tx: EntityManager, starts: EscalationStart[]): Promise<void> {
-    if (starts.length === 0) return;
+  /**
+   * Records the escalation of a gate the gates service timed out (decided by `timer`): the gate was
+   * still PENDING when its deadline passed, so DESIGN section 5 starts `esc:<wid>:<g>`. Its action is
+   * the fired timer's; by the time the gates service has decided, the timeout action has run, so the
+   * row is COMPLETED with the outcome and, under `escalate`, the successor gate. A no-op without a
+   * timer row; a replay leaves a completed row as it is.
+   */
+  async recordTimedOut(tx: EntityManager, o: EscalationOutcome): Promise<void> {
     await tx.query(
-      `INSERT INTO escalation.escalations (id, workflow_id, gate_key, status, action)
-       SELECT id, workflow_id, gate_key, 'STARTED', action
-       FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[]) AS s(id, workflow_id, gate_key, action)
-       ON CONFLICT (id) DO NOTHING`,
-      [
-        starts.map((s) => escalationId(s.workflowId, s.gateKey)),
-        starts.map((s) => s.workflowId),
-        starts.map((s) => s.gateKey),
-        starts.map((s) => s.action),
-      ],
+      `INSERT INTO escalation.escalations AS e (id, workflow_id, gate_key, status, action, detail)
+       SELECT $1, t.workflow_id, t.gate_key, 'COMPLETED', t.action, $4::jsonb
+       FROM escalation.timers t WHERE t.workflow_id = $2 AND t.gate_key = $3
+       ON CONFLICT (id) DO UPDATE
+         SET status = 'COMPLETED', updated_at = now(), detail = e.detail || EXCLUDED.detail
+         WHERE e.status = 'STARTED'`,
+      [escalationId(o.workflowId, o.gateKey), o.workflowId, o.gateKey, JSON.stringify(detailOf(o))],
     );
   }
 
-  /** Completes the gate's escalation once the gate is decided; a no-op when there is none or it ended. */
   /**
-   * Completes the gate's escalation once the gate left PENDING; a no-op when there is none or it ended.
-   * The detail records the outcome and, under `escalate`, the successor gate it opened.
+   * Completes a STARTED escalation of the gate once it left PENDING (rows started before the
+   * escalation was recorded at the timed-out decision); a no-op when there is none or it ended.
    */
   async complete(tx: EntityManager, o: EscalationOutcome): Promise<void> {
-    const detail: EscalationDetail = {
-      outcome: { state: o.state, decision: o.decision, by: o.by, at: o.at.toISOString() },
-      ...(o.escalatedTo ? { successorGateKey: o.escalatedTo } : {}),
-    };
     await tx.query(
       `UPDATE escalation.escalations
        SET status = 'COMPLETED', updated_at = now(), detail = detail || $2::jsonb
        WHERE id = $1 AND status = 'STARTED'`,
-      [escalationId(o.workflowId, o.gateKey), JSON.stringify(detail)],
+      [escalationId(o.workflowId, o.gateKey), JSON.stringify(detailOf(o))],
     );
   }
 

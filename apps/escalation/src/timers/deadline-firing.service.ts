@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { escalationId, subjects, type DeadlinePassedEvent } from '@gatehouse/contracts';
 import { OutboxService } from '@gatehouse/messaging';
-import { EscalationsRepository } from '../escalations/escalations.repository';
 import { TimersRepository, type DueTimer } from './timers.repository';
 
 /** Timers claimed per transaction. */
@@ -15,18 +14,18 @@ export class DeadlineFiringService {
   constructor(
     private readonly outbox: OutboxService,
     private readonly timers: TimersRepository,
-    private readonly escalations: EscalationsRepository,
   ) {}
 
   /**
-   * One transaction: claim up to FIRE_BATCH_SIZE due timers, start their escalations and write
-   * their deadline-passed messages to the outbox. Returns the timers this call fired.
+   * One transaction: claim up to FIRE_BATCH_SIZE due timers and write their deadline-passed
+   * messages to the outbox. Returns the timers this call fired. No escalation row yet: the gate may
+   * have been answered while this service was down; only the gates service's decided-by-timer event
+   * (TimersService.gateDecided) confirms the gate was still PENDING and records the escalation.
    */
   fireDueBatch(): Promise<DueTimer[]> {
     return this.outbox.transaction(async (tx) => {
       const due = await this.timers.claimDue(tx, FIRE_BATCH_SIZE);
       if (due.length === 0) return due;
-      await this.escalations.start(tx, due);
       await this.outbox.write(
         tx,
         ...due.map((t) => ({

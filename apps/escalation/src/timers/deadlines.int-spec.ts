@@ -149,7 +149,7 @@ describe('escalation deadlines (integration)', () => {
     return db.query(`SELECT id, workflow_id, gate_key, status, action, detail FROM escalation.escalations WHERE workflow_id = $1`, [wid]);
   }
 
-  it('fires a passed deadline once: one deadline-passed message, one escalation, then completes it', async () => {
+  it('fires a passed deadline once: one deadline-passed message, and the escalation once the gate timed out', async () => {
     const wid = randomUUID();
     const deadline = new Date(Date.now() + 1000);
     await publishOpened(wid, deadline);
@@ -173,17 +173,25 @@ describe('escalation deadlines (integration)', () => {
       escalationId: `esc:${wid}:${g}`,
     });
     expect(await timerStatus(wid)).toBe('FIRED');
-    expect(await escalations(wid)).toEqual([
-      { id: `esc:${wid}:${g}`, workflow_id: wid, gate_key: g, status: 'STARTED', action: 'reject', detail: {} },
-    ]);
+    // Firing alone proves nothing about the gate (a human may have answered it meanwhile).
+    expect(await escalations(wid)).toEqual([]);
 
-    // The gates service times the gate out; its decided event completes the escalation.
+    // The gates service times the gate out; its decided-by-timer event records the escalation.
     await publishDecided(wid, Decision.TIMEOUT, DecidedBy.TIMER, GateState.TIMED_OUT);
-    const [done] = await eventually(async () => {
+    const done = await eventually(async () => {
       const rows = await escalations(wid);
-      return rows[0]?.status === 'COMPLETED' ? rows : undefined;
-    }, 5_000, 'escalation completed');
-    expect(done.detail).toMatchObject({ outcome: { state: 'TIMED_OUT', decision: 'timeout', by: 'timer' } });
+      return rows.length ? rows : undefined;
+    }, 5_000, 'escalation recorded');
+    expect(done).toEqual([
+      {
+        id: `esc:${wid}:${g}`,
+        workflow_id: wid,
+        gate_key: g,
+        status: 'COMPLETED',
+        action: 'reject',
+        detail: { outcome: { state: 'TIMED_OUT', decision: 'timeout', by: 'timer', at: expect.any(String) } },
+      },
+    ]);
 
     await sleep(1_000);
     expect(await deadlineMessages(wid)).toEqual({ [subjects.deadlinePassed(wid, g)]: 1 });
@@ -201,8 +209,42 @@ describe('escalation deadlines (integration)', () => {
       'deadline-passed message',
     );
     expect(stored?.json<DeadlinePassedEvent>().action).toBe('approve');
-    expect((await escalations(wid)).map((r) => [r.status, r.action])).toEqual([['STARTED', 'approve']]);
+    expect(await escalations(wid)).toEqual([]);
     expect(await fireLog(wid)).toBe(1);
+
+    // Auto-approved by the timer: the escalation carries the timer's action.
+    await publishDecided(wid, Decision.APPROVE, DecidedBy.TIMER, GateState.TIMED_OUT);
+    const rows = await eventually(async () => {
+      const r = await escalations(wid);
+      return r.length ? r : undefined;
+    }, 5_000, 'escalation recorded');
+    expect(rows).toMatchObject([{ status: 'COMPLETED', action: 'approve', detail: { outcome: { decision: 'approve', by: 'timer' } } }]);
+  });
+
+  it('a timer that fired before the late decided-by-human event leaves no escalation (late disarm)', async () => {
+    const wid = randomUUID();
+    await publishOpened(wid, new Date(Date.now() - 60_000));
+    await eventually(async () => ((await timerStatus(wid)) === 'FIRED' ? true : undefined), 5_000, 'timer fired');
+    await eventually(async () => {
+      const c = await deadlineMessages(wid);
+      return Object.keys(c).length ? c : undefined;
+    }, 5_000, 'deadline-passed message');
+
+    // The human's answer was recorded first, so the gates service ignores the deadline.
+    await publishDecided(wid, Decision.APPROVE, DecidedBy.HUMAN, GateState.RECEIVED);
+    await eventually(async () => {
+      const [{ n }] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM escalation.inbox WHERE msg_id = $1`, [
+        `gate-decided:${wid}:${g}`,
+      ]);
+      return n === 1 ? true : undefined;
+    }, 5_000, 'decided event consumed');
+    await sleep(300);
+    expect(await escalations(wid)).toEqual([]);
+    expect(await timerStatus(wid)).toBe('FIRED');
+    expect(await fireLog(wid)).toBe(1);
+    await expect(firstValueFrom(client.send(rpc.escalation.get, { workflowId: wid, gateKey: g }))).rejects.toMatchObject({
+      error: 'GATE_NOT_FOUND',
+    });
   });
 
   it('a gate decided before its deadline disarms the timer: no message, no escalation', async () => {
@@ -245,7 +287,7 @@ describe('escalation deadlines (integration)', () => {
   it('records the successor gate of an escalate timeout in the escalation detail', async () => {
     const wid = randomUUID();
     await publishOpened(wid, new Date(Date.now() - 1000), TimeoutAction.ESCALATE);
-    await eventually(async () => ((await escalations(wid)).length ? true : undefined), 5_000, 'escalation started');
+    await eventually(async () => ((await timerStatus(wid)) === 'FIRED' ? true : undefined), 5_000, 'timer fired');
     await publishDecided(wid, Decision.TIMEOUT, DecidedBy.TIMER, GateState.TIMED_OUT, `${g}-e1`);
     const [done] = await eventually(async () => {
       const rows = await escalations(wid);
@@ -298,17 +340,22 @@ describe('escalation deadlines (integration)', () => {
   it('answers rpc.escalation.get and rpc.escalation.health', async () => {
     const wid = randomUUID();
     await publishOpened(wid, new Date(Date.now() - 1000), TimeoutAction.ESCALATE);
-    await eventually(async () => ((await escalations(wid)).length ? true : undefined), 5_000, 'escalation started');
+    await eventually(async () => ((await timerStatus(wid)) === 'FIRED' ? true : undefined), 5_000, 'timer fired');
+    await publishDecided(wid, Decision.TIMEOUT, DecidedBy.TIMER, GateState.TIMED_OUT, `${g}-e1`);
+    await eventually(async () => ((await escalations(wid)).length ? true : undefined), 5_000, 'escalation recorded');
 
     const view = await firstValueFrom(client.send(rpc.escalation.get, { workflowId: wid.toUpperCase(), gateKey: g }));
     expect(view).toEqual({
       id: `esc:${wid}:${g}`,
       workflowId: wid,
       gateKey: g,
-      status: 'STARTED',
+      status: 'COMPLETED',
       action: 'escalate',
       createdAt: expect.any(String),
-      detail: {},
+      detail: {
+        outcome: { state: 'TIMED_OUT', decision: 'timeout', by: 'timer', at: expect.any(String) },
+        successorGateKey: `${g}-e1`,
+      },
     });
     expect(Number.isNaN(Date.parse(view.createdAt))).toBe(false);
 
@@ -377,11 +424,12 @@ describe('escalation deadlines (integration)', () => {
     expect(perGate).toEqual([]);
     expect(await fireLog(wid)).toBe(keys.length);
     expect(perInstance[0] + perInstance[1]).toBe(keys.length);
+    // Firing starts no escalation: that waits for the gates service's decided-by-timer events.
     const [{ n: escalated }] = await db.query<{ n: number }>(
-      `SELECT count(DISTINCT id)::int AS n FROM escalation.escalations WHERE workflow_id = $1 AND status = 'STARTED'`,
+      `SELECT count(*)::int AS n FROM escalation.escalations WHERE workflow_id = $1`,
       [wid],
     );
-    expect(escalated).toBe(keys.length);
+    expect(escalated).toBe(0);
     const [{ n: outboxRows }] = await db.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM escalation.outbox WHERE msg_id LIKE $1`,
       [`deadline-passed:${wid}:%`],
@@ -413,7 +461,10 @@ describe('escalation deadlines (integration)', () => {
     expect(await deadlineMessages(wid)).toEqual({ [subjects.deadlinePassed(wid, g)]: 1 });
     expect(await timerStatus(wid)).toBe('FIRED');
     expect(await fireLog(wid)).toBe(1);
-    expect((await escalations(wid)).map((r) => r.id)).toEqual([`esc:${wid}:${g}`]);
+    expect(await escalations(wid)).toEqual([]);
+    await publishDecided(wid, Decision.TIMEOUT, DecidedBy.TIMER, GateState.TIMED_OUT);
+    await eventually(async () => ((await escalations(wid)).length ? true : undefined), 5_000, 'escalation recorded');
+    expect((await escalations(wid)).map((r) => [r.id, r.status])).toEqual([[`esc:${wid}:${g}`, 'COMPLETED']]);
   }, 30_000);
 });
 

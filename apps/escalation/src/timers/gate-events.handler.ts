@@ -12,8 +12,8 @@ import {
 import { TimersService } from './timers.service';
 
 /**
- * evt.gates.>: a gate opened arms its timer; a gate decided or cancelled disarms it (and completes
- * the escalation its deadline started, if any). Other gate events are ignored.
+ * evt.gates.>: a gate opened arms its timer; a gate decided or cancelled disarms it, and a gate
+ * decided by `timer` (timed out while PENDING) records its escalation. Other gate events are ignored.
  */
 @Injectable()
 export class GateEventsHandler implements MessageHandler {

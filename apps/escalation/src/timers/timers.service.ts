@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { DecidedBy } from '@gatehouse/contracts';
 import { EscalationsRepository } from '../escalations/escalations.repository';
 import type { GateDecided, GateOpened } from './gate-event.parser';
 import { rearmAfterCommit } from './rearm-after-commit.subscriber';
@@ -18,10 +19,16 @@ export class TimersService {
     rearmAfterCommit(tx);
   }
 
-  /** A decided or cancelled gate needs no timer; an escalation it started has run its course. */
+  /**
+   * A decided or cancelled gate needs no timer. Decided by `timer`, the gates service confirmed the
+   * gate was still PENDING at its deadline, so its escalation is recorded (before the disarm, which
+   * would otherwise create a placeholder timer row). A human or policy decision never creates one,
+   * even after the timer FIRED (the decision was recorded before the deadline took effect).
+   */
   async gateDecided(tx: EntityManager, e: GateDecided): Promise<void> {
+    if (e.by === DecidedBy.TIMER) await this.escalations.recordTimedOut(tx, e);
+    else await this.escalations.complete(tx, e);
     await this.timers.disarm(tx, e);
-    await this.escalations.complete(tx, e);
     rearmAfterCommit(tx);
   }
 }
