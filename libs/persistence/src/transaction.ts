@@ -13,7 +13,13 @@ export function isUnavailableDbError(err: unknown): boolean {
   if (e?.code && ['53300', '57P01', '57P03', '08000', '08003', '08006', 'ECONNREFUSED', 'ECONNRESET'].includes(e.code)) {
     return true;
   }
-  return /timeout exceeded when trying to connect|Connection terminated/i.test(e?.message ?? '');
+  // The connection under a transaction died (Postgres crashed or restarted mid-request): TypeORM
+  // reports the released query runner, pg a client that is "not queryable"; neither has a SQLSTATE.
+  const name = (err as { name?: string })?.name ?? '';
+  if (name === 'QueryRunnerProviderAlreadyReleasedError' || name === 'QueryRunnerAlreadyReleasedError') return true;
+  return /timeout exceeded when trying to connect|Connection terminated|not queryable|server closed the connection unexpectedly/i.test(
+    e?.message ?? '',
+  );
 }
 
 /** Runs `work` in one READ COMMITTED transaction, retrying a few times on deadlock. */

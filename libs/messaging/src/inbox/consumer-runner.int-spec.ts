@@ -342,6 +342,38 @@ describe('ConsumerRunner exactly-once (real Postgres + private nats-server)', ()
     await expectSettledOnServer(def);
   });
 
+  it('does not use up deliveries while the database is unavailable, and applies the message once it is back', async () => {
+    const { def, subject } = await newConsumer();
+    const handler: MessageHandler<void> = {
+      consumer: def,
+      handle: async (tx, msg) => {
+        // Deliveries 1-4 see Postgres "shutting down" (57P01), beyond maxDeliveries = 2.
+        if (msg.deliveryCount <= 4) throw Object.assign(new Error('terminating connection'), { code: '57P01' });
+        await tx.query('INSERT INTO public.effects (msg_id, key, delivery) VALUES ($1, $2, $3)', [
+          msg.msgId,
+          'outage',
+          msg.deliveryCount,
+        ]);
+      },
+    };
+    const { runner } = newRunner(handler, { maxDeliveries: 2 });
+    await runner.start();
+    const id = `outage-${randomUUID()}`;
+    await publish(subject(), { key: id }, id);
+
+    await waitFor(() => runner.outcomes.some((o) => o.outcome === 'applied'), 'applied after the outage', 20_000);
+    expect(runner.outcomes.map((o) => [o.delivery, o.outcome])).toEqual([
+      [1, 'retry'],
+      [2, 'retry'],
+      [3, 'retry'],
+      [4, 'retry'],
+      [5, 'applied'],
+    ]);
+    expect(await effects(id)).toBe(1);
+    expect(await count(`SELECT count(*) AS n FROM ${SCHEMA}.dead_letters WHERE msg_id = $1`, [id])).toBe(0);
+    await expectSettledOnServer(def);
+  });
+
   it('applies 200 messages once each with 16 at a time', async () => {
     const { def, subject } = await newConsumer(5);
     let inFlight = 0;

@@ -1,5 +1,6 @@
 import type { ConsumerMessages, JetStreamClient, JsMsg } from '@nats-io/jetstream';
 import type { DataSource, EntityManager } from 'typeorm';
+import { isUnavailableDbError } from '@gatehouse/persistence';
 import { assertSchemaName } from '../outbox/outbox-message';
 import { redeliveryDelayMs } from './backoff';
 import { InboundMessage, PoisonMessageError } from './inbound-message';
@@ -163,7 +164,9 @@ export class ConsumerRunner<P = void> {
 
   private async fail(msg: JsMsg, m: InboundMessage, error: Error): Promise<Outcome> {
     const poison = error instanceof PoisonMessageError;
-    if (!poison && m.deliveryCount < this.options.maxDeliveries) {
+    // Postgres down is not the message's fault: retry it without using up its deliveries, or an
+    // outage longer than the backoff would dead-letter messages that succeed once it is back.
+    if (!poison && (m.deliveryCount < this.options.maxDeliveries || isUnavailableDbError(error))) {
       const delay = redeliveryDelayMs(m.deliveryCount);
       this.logger.warn(
         { err: error, consumer: this.name, msgId: m.msgId, delivery: m.deliveryCount, delayMs: delay },

@@ -1,25 +1,10 @@
 import { ErrorCode, GatehouseError, type ErrorBody } from '@gatehouse/contracts';
 import { isUnavailableDbError } from '@gatehouse/persistence';
 
-/**
- * The connection under a transaction died (Postgres crashed or restarted mid-request). TypeORM then
- * reports the released query runner, pg a client that is "not queryable"; neither carries a SQLSTATE.
- * Nothing the request did survives but what committed, and a retry with the same dedupeKey is a
- * replay, so the answer is 503, not 500 (found by e2e/chaos full-chaos; see docs/reliability.md).
- */
-export function isLostDbConnectionError(err: unknown): boolean {
-  const e = err as { name?: string; message?: string } | undefined;
-  return (
-    e?.name === 'QueryRunnerProviderAlreadyReleasedError' ||
-    e?.name === 'QueryRunnerAlreadyReleasedError' ||
-    /not queryable|Connection terminated|server closed the connection unexpectedly/i.test(String(e?.message ?? ''))
-  );
-}
-
 /** Turns anything a request handler threw into the error body that crosses NATS. */
 export function toErrorBody(err: unknown): { body: ErrorBody; unexpected: boolean } {
   if (err instanceof GatehouseError) return { body: err.toBody(), unexpected: false };
-  if (isUnavailableDbError(err) || isLostDbConnectionError(err)) {
+  if (isUnavailableDbError(err)) {
     return { body: { error: ErrorCode.SERVICE_UNAVAILABLE, message: 'database unavailable, retry later' }, unexpected: false };
   }
   return { body: { error: ErrorCode.INTERNAL_ERROR, message: 'internal error' }, unexpected: true };
