@@ -1,27 +1,17 @@
-import { Type } from 'class-transformer';
+import { IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 import {
-  IsDefined,
-  IsObject,
-  IsOptional,
-  IsString,
-  Matches,
-  MaxLength,
-  MinLength,
-  ValidateNested,
-} from 'class-validator';
-import {
-  DEDUPE_KEY_PATTERN,
   ErrorCode,
   GatehouseError,
+  GateReplyDto,
   isValidGateKey,
   payloadHash,
-  ReplyPayloadDto,
+  type ReplyPayloadDto,
   topics,
 } from '@gatehouse/contracts';
 import { isUuid, isPlainObject, validateDto } from '@gatehouse/contracts';
 
 /** The shape of a GateReplyCommand, checked again here: the gates service trusts no caller. */
-class ReplyCommandDto {
+class ReplyCommandDto extends GateReplyDto {
   @IsString()
   @MaxLength(64)
   workflowId!: string;
@@ -32,16 +22,6 @@ class ReplyCommandDto {
   @IsString()
   @MaxLength(80)
   topic!: string;
-
-  @IsDefined()
-  @IsObject()
-  @ValidateNested()
-  @Type(() => ReplyPayloadDto)
-  payload!: ReplyPayloadDto;
-
-  @IsString()
-  @Matches(DEDUPE_KEY_PATTERN, { message: 'dedupeKey must be 1-200 printable characters without spaces' })
-  dedupeKey!: string;
 
   @IsString()
   @MinLength(1)

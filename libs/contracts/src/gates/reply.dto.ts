@@ -68,8 +68,21 @@ export class GateReplyDto {
   dedupeKey!: string;
 }
 
-/** Body of POST /api/events/hitl, and of a message published on `human.<wid>.<g>`. */
-export class HitlEventDto {
+/** A reply that says where it came from: the external receiver's and the bus's common fields. */
+export class AttributedReplyDto extends GateReplyDto {
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  origin?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  actor?: string;
+}
+
+/** Body of POST /api/events/hitl. */
+export class HitlEventDto extends AttributedReplyDto {
   @IsString()
   @MaxLength(64)
   workflowId!: string;
@@ -81,26 +94,6 @@ export class HitlEventDto {
   @IsString()
   @MaxLength(80)
   topic!: string;
-
-  @IsDefined()
-  @IsObject()
-  @ValidateNested()
-  @Type(() => ReplyPayloadDto)
-  payload!: ReplyPayloadDto;
-
-  @IsString()
-  @Matches(DEDUPE_KEY_PATTERN, { message: 'dedupeKey must be 1-200 printable characters without spaces' })
-  dedupeKey!: string;
-
-  @IsOptional()
-  @IsString()
-  @MaxLength(64)
-  origin?: string;
-
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
-  actor?: string;
 }
 
 /** Body of POST /api/runs/:wid/approve-plan (legacy bridge). */
