@@ -46,6 +46,7 @@ describe('fail-closed input handling (e2e)', () => {
     ['unknown nested field', () => api.post(reply(), { payload: { choice: 'yes', admin: true }, dedupeKey: 'k1' }), 400, 'VALIDATION_FAILED'],
     ['NUL character (Postgres cannot store it)', () => api.post(reply(), { payload: { choice: 'yes', rationale: 'a\u0000b' }, dedupeKey: 'k1' }), 400, 'VALIDATION_FAILED'],
     ['NUL character in intent inputs', () => api.post('/api/intents', { goal: 'g', inputs: { note: '\u0000' } }), 400, 'VALIDATION_FAILED'],
+    ['unknown field named like an inherited member', () => api.post(reply(), { payload: { choice: 'yes' }, dedupeKey: 'k1', toString: [] }), 400, 'VALIDATION_FAILED'],
     ['wrong type', () => api.post(reply(), { payload: { choice: 42 }, dedupeKey: 'k1' }), 400, 'VALIDATION_FAILED'],
     ['over-long rationale', () => api.post(reply(), { payload: { choice: 'yes', rationale: 'x'.repeat(4001) }, dedupeKey: 'k1' }), 400, 'VALIDATION_FAILED'],
     ['choice outside the prompt', () => api.post(reply(), { payload: { choice: 'maybe' }, dedupeKey: 'k1' }), 400, 'INVALID_CHOICE'],

@@ -62,3 +62,9 @@ describe('assertSafeBody and NUL characters', () => {
     expect((caught as GatehouseError).details).toEqual([{ field, errors: [expect.stringContaining('NUL')] }]);
   });
 });
+
+describe('assertSafeBody and inherited member names', () => {
+  it.each(['toString', 'valueOf', 'hasOwnProperty', '__defineGetter__'])('refuses a field named %s', (key) => {
+    expect(() => assertSafeBody({ payload: { choice: 'yes' }, dedupeKey: 'k', [key]: [] })).toThrow(GatehouseError);
+  });
+});

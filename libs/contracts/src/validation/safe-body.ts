@@ -1,8 +1,12 @@
 import { ErrorCode } from '../errors/error-code';
 import { GatehouseError } from '../errors/gatehouse.error';
 
-/** Keys class-transformer would silently drop or that could reach a prototype; refused, not deleted. */
-const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+/**
+ * Keys that could reach a prototype, or that name a member every object inherits (`toString`,
+ * `valueOf`, ...): class-validator's whitelist sees those as present on the DTO and lets an unknown
+ * field of that name through. Refused, not deleted.
+ */
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype', ...Object.getOwnPropertyNames(Object.prototype)]);
 /** Deeper than any valid body; also keeps recursive transforms downstream off the stack limit. */
 export const MAX_BODY_DEPTH = 32;
 
