@@ -1,4 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
+import { isStalePreparedStatementError } from './prepared';
 
 /** Postgres SQLSTATEs worth retrying: serialization failure and deadlock. */
 const RETRYABLE = new Set(['40001', '40P01']);
@@ -22,13 +23,16 @@ export function isUnavailableDbError(err: unknown): boolean {
   );
 }
 
-/** Runs `work` in one READ COMMITTED transaction, retrying a few times on deadlock. */
+/**
+ * Runs `work` in one READ COMMITTED transaction, retrying a few times on deadlock, serialization
+ * failure, or a named statement refused for a stale plan (the retry runs that text unnamed).
+ */
 export async function inTransaction<T>(ds: DataSource, work: (tx: EntityManager) => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await ds.transaction(work);
     } catch (err) {
-      if (attempt >= 3 || !isRetryableDbError(err)) throw err;
+      if (attempt >= 3 || !(isRetryableDbError(err) || isStalePreparedStatementError(err))) throw err;
     }
   }
 }
