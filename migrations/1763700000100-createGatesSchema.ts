@@ -27,7 +27,9 @@ export class CreateGatesSchema1763700000100 implements MigrationInterface {
         CHECK (escalation_level = 0 OR gate_key = root_gate_key || '-e' || escalation_level)
       )`);
     // At most one gate of an escalation chain waits at a time.
-    await q.query(`CREATE UNIQUE INDEX gates_one_pending_per_chain ON gates.gates (workflow_id, COALESCE(root_gate_key, gate_key)) WHERE state = 'PENDING'`);
+    await q.query(
+      `CREATE UNIQUE INDEX gates_one_pending_per_chain ON gates.gates (workflow_id, COALESCE(root_gate_key, gate_key)) WHERE state = 'PENDING'`,
+    );
     await q.query(`CREATE INDEX gates_pending_idx ON gates.gates (deadline_at) WHERE state = 'PENDING'`);
     await q.query(`
       CREATE TABLE gates.human_interactions (
@@ -45,7 +47,9 @@ export class CreateGatesSchema1763700000100 implements MigrationInterface {
         FOREIGN KEY (workflow_id, gate_key) REFERENCES gates.gates (workflow_id, gate_key)
       )`);
     // Rule 4: one dedupe key names one reply per gate, whatever the topic.
-    await q.query(`CREATE UNIQUE INDEX human_interactions_dedupe_key ON gates.human_interactions (workflow_id, gate_key, dedupe_key)`);
+    await q.query(
+      `CREATE UNIQUE INDEX human_interactions_dedupe_key ON gates.human_interactions (workflow_id, gate_key, dedupe_key)`,
+    );
     await q.query(`
       CREATE TABLE gates.workflow_events (
         id          bigserial PRIMARY KEY,
@@ -57,8 +61,12 @@ export class CreateGatesSchema1763700000100 implements MigrationInterface {
         CHECK ((key LIKE '%:audit') = (audit_key IS NOT NULL))
       )`);
     // ui:<g>, ui:<g>:result and decision:<g> are written once; audit entries once per audit_key.
-    await q.query(`CREATE UNIQUE INDEX workflow_events_once ON gates.workflow_events (workflow_id, key) WHERE key NOT LIKE '%:audit'`);
-    await q.query(`CREATE UNIQUE INDEX workflow_events_audit_once ON gates.workflow_events (workflow_id, key, audit_key) WHERE audit_key IS NOT NULL`);
+    await q.query(
+      `CREATE UNIQUE INDEX workflow_events_once ON gates.workflow_events (workflow_id, key) WHERE key NOT LIKE '%:audit'`,
+    );
+    await q.query(
+      `CREATE UNIQUE INDEX workflow_events_audit_once ON gates.workflow_events (workflow_id, key, audit_key) WHERE audit_key IS NOT NULL`,
+    );
     await q.query(`CREATE INDEX workflow_events_wf_idx ON gates.workflow_events (workflow_id, id)`);
     // Runs the gates service saw end (from run-updated events): a gate request that arrives after
     // its run ended, out of order, must not open a PENDING gate on a finished run.

@@ -2,6 +2,7 @@ import { CreateRunsSchema1763700000000 } from './1763700000000-createRunsSchema'
 import { CreateGatesSchema1763700000100 } from './1763700000100-createGatesSchema';
 import { CreateEscalationSchema1763700000200 } from './1763700000200-createEscalationSchema';
 import { CreateMessagingTables1763700000300 } from './1763700000300-createMessagingTables';
+import { OutboxQueueIndexAndAutovacuum1763700000400 } from './1763700000400-outboxQueueIndexAndAutovacuum';
 
 /** The one ordered sequence of migrations for every schema. Append new ones at the end. */
 export const MIGRATIONS = [
@@ -9,4 +10,5 @@ export const MIGRATIONS = [
   CreateGatesSchema1763700000100,
   CreateEscalationSchema1763700000200,
   CreateMessagingTables1763700000300,
+  OutboxQueueIndexAndAutovacuum1763700000400,
 ];

@@ -1,11 +1,16 @@
 /**
  * A consumer process for crash tests, run as a child by consumer-runner.crash.int-spec.ts. It runs
- * a real ConsumerRunner whose handler inserts one effect row per message, and dies on purpose:
+ * a real ConsumerRunner (concurrency 1, batches of up to BATCH_MAX, default 1) whose handler inserts
+ * one effect row per message and prints `IN_TX <msgId> <xid>`, and dies on purpose:
  *   CRASH=after-commit   SIGKILLs itself in `afterCommit`, i.e. after the commit and before the ack;
- *   CRASH=in-transaction prints `IN_TX <msgId>` with the effect written but not committed, then
- *                        waits for the parent to SIGKILL it.
+ *                        with AFTER_BATCH=1 only after a transaction that held several messages,
+ *                        printing `COMMITTED <msgId,...>` first;
+ *   CRASH=in-transaction waits for the parent to SIGKILL it once a message is handled (with
+ *                        HANG_ON_FLAG=1 only a message whose body has `hang: true`), its effect
+ *                        written but not committed.
  */
 import 'reflect-metadata';
+import { writeSync } from 'node:fs';
 import { jetstream } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { createDataSource } from '@gatehouse/persistence';
@@ -19,9 +24,13 @@ async function main(): Promise<void> {
     return v;
   };
   const crash = env('CRASH');
+  const afterBatch = process.env.AFTER_BATCH === '1';
+  const hangOnFlag = process.env.HANG_ON_FLAG === '1';
   const ds = createDataSource({ url: env('DATABASE_URL'), poolMax: 2, applicationName: 'crash-child' });
   await ds.initialize();
   const nc = await connect({ servers: env('NATS_URL') });
+  // Messages handled by the current transaction (concurrency 1: one transaction at a time).
+  let current: { xid: string; ids: string[] } = { xid: '', ids: [] };
   const handler: MessageHandler<void> = {
     consumer: {
       stream: env('STREAM'),
@@ -36,8 +45,11 @@ async function main(): Promise<void> {
         'crash',
         msg.deliveryCount,
       ]);
-      if (crash === 'in-transaction') {
-        process.stdout.write(`IN_TX ${msg.msgId}\n`);
+      const [{ xid }] = await tx.query('SELECT pg_current_xact_id()::text AS xid');
+      if (current.xid !== xid) current = { xid, ids: [] };
+      current.ids.push(msg.msgId);
+      process.stdout.write(`IN_TX ${msg.msgId} ${xid}\n`);
+      if (crash === 'in-transaction' && (!hangOnFlag || msg.json<{ hang?: boolean }>().hang)) {
         await new Promise(() => undefined);
       }
     },
@@ -53,9 +65,16 @@ async function main(): Promise<void> {
     handler,
     {
       concurrency: 1,
+      batchMax: Number(process.env.BATCH_MAX ?? 1),
       maxDeliveries: 5,
       afterCommit: () => {
-        if (crash === 'after-commit') process.kill(process.pid, 'SIGKILL');
+        if (crash !== 'after-commit') return;
+        if (!afterBatch) process.kill(process.pid, 'SIGKILL');
+        else if (current.ids.length > 1) {
+          // Synchronously, so that no ack can leave before the kill.
+          writeSync(1, `COMMITTED ${current.ids.join(',')}\n`);
+          process.kill(process.pid, 'SIGKILL');
+        }
       },
     },
     log,

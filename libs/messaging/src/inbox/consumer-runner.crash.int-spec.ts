@@ -56,7 +56,11 @@ describe('ConsumerRunner after a SIGKILL (child process)', () => {
   }
 
   /** Starts the child consumer; resolves its stdout lines as they come. */
-  function startChild(def: ConsumerDefinition, crash: 'after-commit' | 'in-transaction') {
+  function startChild(
+    def: ConsumerDefinition,
+    crash: 'after-commit' | 'in-transaction',
+    extraEnv: Record<string, string> = {},
+  ) {
     const root = join(__dirname, '..', '..', '..', '..');
     const child = spawn(
       process.execPath,
@@ -77,6 +81,7 @@ describe('ConsumerRunner after a SIGKILL (child process)', () => {
           FILTER: def.filterSubject,
           ACK_WAIT_S: String(ACK_WAIT_S),
           CRASH: crash,
+          ...extraEnv,
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
@@ -94,6 +99,7 @@ describe('ConsumerRunner after a SIGKILL (child process)', () => {
 
   function restartedRunner(def: ConsumerDefinition) {
     const outcomes: Outcome[] = [];
+    const settled: Array<{ msgId: string; outcome: Outcome }> = [];
     let calls = 0;
     const handler: MessageHandler<void> = {
       consumer: def,
@@ -107,14 +113,13 @@ describe('ConsumerRunner after a SIGKILL (child process)', () => {
       },
     };
     const runner = new (class extends ConsumerRunner<void> {
-      override async process(msg: JsMsg): Promise<Outcome> {
-        const o = await super.process(msg);
+      protected override onSettled(msg: JsMsg, o: Outcome): void {
         outcomes.push(o);
-        return o;
+        settled.push({ msgId: msg.headers?.get('Nats-Msg-Id') ?? '', outcome: o });
       }
     })(infra.ds, SCHEMA, infra.js, handler, { concurrency: 2, maxDeliveries: 5 }, memoryLogger());
     runners.push(runner as ConsumerRunner<unknown>);
-    return { runner, outcomes, calls: () => calls };
+    return { runner, outcomes, settled, calls: () => calls };
   }
 
   const count = async (sql: string, params: unknown[]) =>
@@ -122,6 +127,18 @@ describe('ConsumerRunner after a SIGKILL (child process)', () => {
   const effects = (id: string) => count('SELECT count(*) AS n FROM public.effects WHERE msg_id = $1', [id]);
   const inbox = (def: ConsumerDefinition, id: string) =>
     count(`SELECT count(*) AS n FROM ${SCHEMA}.inbox WHERE consumer = $1 AND msg_id = $2`, [def.durable, id]);
+  const everyMessageAcknowledged = (def: ConsumerDefinition) =>
+    waitFor(async () => {
+      const info = await infra.jsm.consumers.info(def.stream, def.durable);
+      return info.num_ack_pending === 0 && info.num_pending === 0;
+    }, 'every message acknowledged');
+  /** Nothing lost, nothing applied twice: one effect and one inbox row per message. */
+  async function expectAppliedOnce(def: ConsumerDefinition, ids: string[]): Promise<void> {
+    for (const id of ids) {
+      expect(await effects(id)).toBe(1);
+      expect(await inbox(def, id)).toBe(1);
+    }
+  }
 
   it('killed after commit and before the ack: the redelivery finds the inbox row and applies nothing', async () => {
     const { def, subject } = await newConsumer();
@@ -184,5 +201,99 @@ describe('ConsumerRunner after a SIGKILL (child process)', () => {
       [id],
     );
     expect(delivery).toBe(2);
+  });
+
+  /** `IN_TX <msgId> <xid>` lines of the child: which transaction handled which message. */
+  const handledIn = (output: string) =>
+    output
+      .split('\n')
+      .filter((l) => l.startsWith('IN_TX '))
+      .map((l) => {
+        const [, msgId, xid] = l.split(' ');
+        return { msgId, xid };
+      });
+
+  it('killed after a batch committed and before its acks: each message of it is a no-op on redelivery', async () => {
+    const { def, subject } = await newConsumer();
+    const ids = Array.from({ length: 6 }, (_, i) => `batch-commit-${randomUUID()}-${i}`);
+    for (const id of ids) await infra.js.publish(subject, JSON.stringify({ id }), { msgID: id });
+
+    const child = startChild(def, 'after-commit', { BATCH_MAX: '8', AFTER_BATCH: '1' });
+    const { signal } = await child.exited;
+    expect({ signal, stderr: child.errors() }).toEqual({ signal: 'SIGKILL', stderr: '' });
+    const line = child
+      .output()
+      .split('\n')
+      .find((l) => l.startsWith('COMMITTED '));
+    const committed = line!.slice('COMMITTED '.length).split(',');
+    expect(committed.length).toBeGreaterThan(1);
+    // The batch was committed whole (effects and inbox rows) and none of it acknowledged.
+    for (const id of committed) {
+      expect(await effects(id)).toBe(1);
+      expect(await inbox(def, id)).toBe(1);
+    }
+    expect((await infra.jsm.consumers.info(def.stream, def.durable)).num_ack_pending).toBeGreaterThanOrEqual(
+      committed.length,
+    );
+
+    const restarted = restartedRunner(def);
+    await restarted.runner.start();
+    await waitFor(
+      () => committed.every((id) => restarted.settled.some((s) => s.msgId === id)),
+      'the committed batch redelivered',
+      10_000,
+    );
+    await everyMessageAcknowledged(def);
+    for (const id of committed) {
+      expect(restarted.settled.filter((s) => s.msgId === id).map((s) => s.outcome)).toEqual(['duplicate']);
+    }
+    await expectAppliedOnce(def, ids);
+  });
+
+  it('killed inside a batch transaction: nothing of the batch was committed and each message is applied once', async () => {
+    const { def, subject } = await newConsumer();
+    const ids = Array.from({ length: 5 }, (_, i) => `batch-tx-${randomUUID()}-${i}`);
+    const last = ids[ids.length - 1];
+    for (const id of ids) {
+      await infra.js.publish(subject, JSON.stringify({ id, hang: id === last }), { msgID: id });
+    }
+
+    const child = startChild(def, 'in-transaction', { BATCH_MAX: '8', HANG_ON_FLAG: '1' });
+    await waitFor(
+      () => handledIn(child.output()).some((h) => h.msgId === last) || child.child.exitCode !== null,
+      'the child inside the transaction of the last message',
+      15_000,
+    );
+    expect(child.errors()).toBe('');
+    const handled = handledIn(child.output());
+    const xid = handled.find((h) => h.msgId === last)!.xid;
+    const batch = handled.filter((h) => h.xid === xid).map((h) => h.msgId);
+    expect(batch.length).toBeGreaterThan(1);
+    process.kill(child.child.pid!, 'SIGKILL');
+    expect((await child.exited).signal).toBe('SIGKILL');
+
+    await waitFor(
+      async () =>
+        (await count("SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = 'crash-child'", [])) === 0,
+      'child connections gone',
+    );
+    // Postgres rolled the whole batch back: effects and inbox rows alike.
+    for (const id of batch) {
+      expect(await effects(id)).toBe(0);
+      expect(await inbox(def, id)).toBe(0);
+    }
+
+    const restarted = restartedRunner(def);
+    await restarted.runner.start();
+    await waitFor(
+      async () => (await count('SELECT count(*) AS n FROM public.effects WHERE msg_id = ANY($1)', [ids])) >= ids.length,
+      'every message applied',
+      10_000,
+    );
+    await everyMessageAcknowledged(def);
+    for (const id of batch) {
+      expect(restarted.settled.filter((s) => s.msgId === id).map((s) => s.outcome)).toEqual(['applied']);
+    }
+    await expectAppliedOnce(def, ids);
   });
 });

@@ -22,14 +22,12 @@ const STREAM = 'T_EXACTLY_ONCE';
 /** Records every settlement, so tests can tell an applied delivery from a duplicate. */
 class RecordingRunner<P> extends ConsumerRunner<P> {
   readonly outcomes: Array<{ msgId: string; delivery: number; outcome: Outcome }> = [];
-  override async process(msg: JsMsg): Promise<Outcome> {
-    const outcome = await super.process(msg);
+  protected override onSettled(msg: JsMsg, outcome: Outcome): void {
     this.outcomes.push({
       msgId: msg.headers?.get('Nats-Msg-Id') ?? `seq:${msg.seq}`,
       delivery: msg.info.deliveryCount,
       outcome,
     });
-    return outcome;
   }
 }
 
@@ -419,7 +417,7 @@ describe('ConsumerRunner exactly-once (real Postgres + private nats-server)', ()
     expect(maxInFlight).toBeLessThanOrEqual(32);
   });
 
-  it('never runs more than `concurrency` handlers at once in one runner', async () => {
+  it('never runs more than `concurrency` handlers at once in one runner (batchMax 1: one message per transaction)', async () => {
     const { def, subject } = await newConsumer(5);
     let inFlight = 0;
     let maxInFlight = 0;
@@ -432,7 +430,7 @@ describe('ConsumerRunner exactly-once (real Postgres + private nats-server)', ()
         inFlight--;
       },
     };
-    const { runner } = newRunner(handler, { concurrency: 3 });
+    const { runner } = newRunner(handler, { concurrency: 3, batchMax: 1 });
     await Promise.all(Array.from({ length: 30 }, (_, i) => publish(subject(), { i }, `lim-${randomUUID()}`)));
     await runner.start();
     await waitFor(() => runner.outcomes.length >= 30, 'all settled');

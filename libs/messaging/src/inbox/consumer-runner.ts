@@ -1,9 +1,11 @@
 import type { ConsumerMessages, JetStreamClient, JsMsg } from '@nats-io/jetstream';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { isUnavailableDbError } from '@gatehouse/persistence';
 import { assertSchemaName } from '../outbox/outbox-message';
 import { redeliveryDelayMs } from './backoff';
+import { Limiter } from './limiter';
 import { InboundMessage, PoisonMessageError } from './inbound-message';
+import { claimInbox, claimInboxBatch } from './inbox-claims';
 import type { MessageHandler } from './message-handler';
 
 export interface RunnerLogger {
@@ -13,8 +15,13 @@ export interface RunnerLogger {
 }
 
 export interface ConsumerRunnerOptions {
-  /** Messages worked on at once by this process. */
+  /** Transactions this consumer runs at once in this process. */
   concurrency: number;
+  /**
+   * Most deliveries committed together in one transaction when several are waiting (group commit);
+   * 1 gives each delivery its own transaction. Default DEFAULT_BATCH_MAX.
+   */
+  batchMax?: number;
   /** Deliveries before the message is dead-lettered. */
   maxDeliveries: number;
   /** Called after every commit, e.g. to kick the outbox relay. */
@@ -32,16 +39,38 @@ export type Outcome = 'applied' | 'duplicate' | 'retry' | 'dead-lettered';
 /** How long one pull request waits on the server (see `start`). */
 export const PULL_EXPIRES_MS = 5_000;
 
+export const DEFAULT_BATCH_MAX = 32;
+
+type Prepared<P> = { ok: true; value: P } | { ok: false; error: Error };
+
+interface Delivery<P> {
+  msg: JsMsg;
+  inbound: InboundMessage;
+  prepared: Prepared<P>;
+}
+
 /**
  * The exactly-once consumer of DESIGN section 6: pull, open a transaction, insert
  * (consumer, message id) into the inbox, apply the handler's effects, commit, then an awaited
  * double ack. A message already in the inbox is acknowledged without effects. Failures nak with
  * backoff; at the delivery limit the message is written to `dead_letters` and acknowledged.
+ *
+ * Deliveries that are already waiting when a transaction can start are committed together (up to
+ * `batchMax`): one inbox INSERT for all of them, each new one's handler in arrival order, one
+ * commit, then the acks. A lone delivery is never held back to wait for others. If anything in a
+ * batch fails, the batch is rolled back and its deliveries go one by one through the
+ * single-delivery path, which does the per-message retry and dead-letter accounting.
  */
 export class ConsumerRunner<P = void> {
   private readonly schema: string;
+  private readonly batchMax: number;
+  /** `prepare()` calls in progress: the consumer's concurrency, as before batches existed. */
+  private readonly preparing: Limiter;
   private messages?: ConsumerMessages;
   private inFlight = new Set<Promise<void>>();
+  /** Delivered by the server, not yet given to a transaction. */
+  private waiting: JsMsg[] = [];
+  private dispatchQueued = false;
   /** The server's ack_wait of the consumer, read at start; the definition's until then. */
   private ackWaitMs: number;
   private loop?: Promise<void>;
@@ -57,6 +86,8 @@ export class ConsumerRunner<P = void> {
   ) {
     this.schema = assertSchemaName(schema);
     this.ackWaitMs = handler.consumer.ackWaitS * 1000;
+    this.batchMax = Math.max(1, Math.floor(options.batchMax ?? DEFAULT_BATCH_MAX));
+    this.preparing = new Limiter(Math.max(1, Math.floor(options.concurrency)));
   }
 
   get name(): string {
@@ -72,7 +103,9 @@ export class ConsumerRunner<P = void> {
     // leader died (a NATS node lost) after missing two idle heartbeats of half the pull's `expires`.
     // With the library default (30 s) consumption stalled 44-50 s after a node was killed; with 5 s,
     // 10-12 s (measured on a three-node cluster, docs/reliability.md). Idle cost: one pull per 5 s.
-    this.messages = await consumer.consume({ max_messages: this.options.concurrency, expires: PULL_EXPIRES_MS });
+    // Enough messages per pull to fill every transaction's batch.
+    const maxMessages = Math.min(this.options.concurrency * this.batchMax, this.handler.consumer.maxAckPending);
+    this.messages = await consumer.consume({ max_messages: Math.max(1, maxMessages), expires: PULL_EXPIRES_MS });
     this.loop = this.pump(this.messages);
   }
 
@@ -81,6 +114,7 @@ export class ConsumerRunner<P = void> {
     this.stopping = true;
     await this.messages?.close().catch(() => undefined);
     await this.loop?.catch(() => undefined);
+    for (const msg of this.waiting.splice(0)) msg.nak();
     await Promise.allSettled([...this.inFlight]);
   }
 
@@ -90,25 +124,73 @@ export class ConsumerRunner<P = void> {
         msg.nak();
         continue;
       }
-      while (this.inFlight.size >= this.options.concurrency) await Promise.race(this.inFlight);
-      const p = this.process(msg).then(
+      this.waiting.push(msg);
+      if (!this.dispatchQueued) {
+        // setImmediate runs once the messages that arrived in the same read of the socket have all
+        // been queued here, so they can share a transaction. It never waits for more to arrive.
+        this.dispatchQueued = true;
+        setImmediate(() => {
+          this.dispatchQueued = false;
+          this.dispatch();
+        });
+      }
+    }
+  }
+
+  /** Starts a transaction for waiting deliveries while fewer than `concurrency` run. */
+  private dispatch(): void {
+    if (this.stopping) {
+      for (const msg of this.waiting.splice(0)) msg.nak();
+      return;
+    }
+    while (this.waiting.length > 0 && this.inFlight.size < this.options.concurrency) {
+      const batch = this.waiting.splice(0, this.batchMax);
+      const p = this.processBatch(batch).then(
         () => undefined,
         (err) => this.logger.error({ err, consumer: this.name }, 'message settlement failed'),
       );
       this.inFlight.add(p);
-      void p.finally(() => this.inFlight.delete(p));
+      void p.finally(() => {
+        this.inFlight.delete(p);
+        this.dispatch();
+      });
     }
   }
 
   /** Processes one delivery to its settlement. Exposed for tests. */
   async process(msg: JsMsg): Promise<Outcome> {
-    const stopHeartbeat = this.heartbeat(msg);
+    return (await this.processBatch([msg]))[0];
+  }
+
+  /** Processes deliveries to their settlement, in one transaction when there are several. */
+  async processBatch(msgs: JsMsg[]): Promise<Outcome[]> {
+    const stopHeartbeats = msgs.map((msg) => this.heartbeat(msg));
     try {
-      return await this.settle(msg);
+      const deliveries = await Promise.all(
+        msgs.map(async (msg): Promise<Delivery<P>> => {
+          const inbound = new InboundMessage(msg, this.handler.consumer.stream);
+          return { msg, inbound, prepared: await this.prepare(inbound) };
+        }),
+      );
+      const outcomes = new Map<Delivery<P>, Outcome>();
+      const ready = deliveries.filter((d) => d.prepared.ok);
+      if (ready.length > 1) {
+        const committed = await this.commitBatch(ready);
+        committed?.forEach((outcome, i) => outcomes.set(ready[i], outcome));
+      }
+      // Alone, failed in prepare, or in a batch that was rolled back: one transaction each, in turn,
+      // so that no more than `concurrency` transactions run at once.
+      for (const d of deliveries) if (!outcomes.has(d)) outcomes.set(d, await this.settle(d));
+      const result = deliveries.map((d) => outcomes.get(d)!);
+      deliveries.forEach((d, i) => this.onSettled(d.msg, result[i]));
+      return result;
     } finally {
-      stopHeartbeat();
+      for (const stop of stopHeartbeats) stop();
     }
   }
+
+  /** Called once per delivery with how it was settled; for subclasses (tests) to observe. */
+  protected onSettled(_msg: JsMsg, _outcome: Outcome): void {}
 
   /** Tells the server the delivery is still being worked on, a few times per ack_wait. */
   private heartbeat(msg: JsMsg): () => void {
@@ -126,14 +208,25 @@ export class ConsumerRunner<P = void> {
     return () => clearInterval(timer);
   }
 
-  private async settle(msg: JsMsg): Promise<Outcome> {
-    const inbound = new InboundMessage(msg, this.handler.consumer.stream);
+  private async prepare(inbound: InboundMessage): Promise<Prepared<P>> {
+    try {
+      const { prepare } = this.handler;
+      if (!prepare) return { ok: true, value: undefined as P };
+      // Calls to outside systems stay at `concurrency` at once, however many deliveries a batch holds.
+      return { ok: true, value: await this.preparing.run(() => prepare.call(this.handler, inbound)) };
+    } catch (err) {
+      return { ok: false, error: err as Error };
+    }
+  }
+
+  /** One delivery in its own transaction. */
+  private async settle({ msg, inbound, prepared }: Delivery<P>): Promise<Outcome> {
+    if (!prepared.ok) return this.fail(msg, inbound, prepared.error);
     let applied: boolean;
     try {
-      const prepared = this.handler.prepare ? await this.handler.prepare(inbound) : (undefined as P);
       applied = await this.ds.transaction(async (tx) => {
-        if (!(await this.claimInbox(tx, inbound))) return false;
-        await this.handler.handle(tx, inbound, prepared);
+        if (!(await claimInbox(tx, this.schema, this.name, inbound))) return false;
+        await this.handler.handle(tx, inbound, prepared.value);
         return true;
       });
     } catch (err) {
@@ -144,6 +237,44 @@ export class ConsumerRunner<P = void> {
     return applied ? 'applied' : 'duplicate';
   }
 
+  /**
+   * Several deliveries in one transaction; undefined when it rolled back (nothing of it was
+   * applied and nothing was acknowledged), for the caller to settle them one by one.
+   */
+  private async commitBatch(batch: Delivery<P>[]): Promise<Outcome[] | undefined> {
+    let outcomes: Outcome[];
+    try {
+      outcomes = await this.ds.transaction(async (tx) => {
+        const fresh = await claimInboxBatch(
+          tx,
+          this.schema,
+          this.name,
+          batch.map((d) => d.inbound),
+        );
+        const result: Outcome[] = [];
+        for (const { inbound, prepared } of batch) {
+          // The first delivery of a new id applies it; a second one in the same batch is a duplicate.
+          if (!fresh.delete(inbound.msgId)) {
+            result.push('duplicate');
+            continue;
+          }
+          await this.handler.handle(tx, inbound, (prepared as { value: P }).value);
+          result.push('applied');
+        }
+        return result;
+      });
+    } catch (err) {
+      this.logger.warn(
+        { err, consumer: this.name, messages: batch.length },
+        'batch rolled back; its messages are settled one by one',
+      );
+      return undefined;
+    }
+    this.options.afterCommit?.();
+    await Promise.all(batch.map((d) => this.ack(d.msg, d.inbound)));
+    return outcomes;
+  }
+
   /** After commit a lost ack is harmless: the redelivery finds the inbox row and does nothing. */
   private async ack(msg: JsMsg, m: InboundMessage): Promise<void> {
     try {
@@ -151,15 +282,6 @@ export class ConsumerRunner<P = void> {
     } catch (err) {
       this.logger.warn({ err, consumer: this.name, msgId: m.msgId }, 'ack not confirmed; a redelivery will be a no-op');
     }
-  }
-
-  private async claimInbox(tx: EntityManager, m: InboundMessage): Promise<boolean> {
-    const rows: unknown[] = await tx.query(
-      `INSERT INTO ${this.schema}.inbox (consumer, msg_id, subject) VALUES ($1, $2, $3)
-       ON CONFLICT (consumer, msg_id) DO NOTHING RETURNING 1`,
-      [this.name, m.msgId, m.subject],
-    );
-    return rows.length === 1;
   }
 
   private async fail(msg: JsMsg, m: InboundMessage, error: Error): Promise<Outcome> {
@@ -178,17 +300,29 @@ export class ConsumerRunner<P = void> {
     try {
       await this.ds.transaction(async (tx) => {
         // The inbox row makes a later redelivery of this message a no-op.
-        if (!(await this.claimInbox(tx, m))) return;
+        if (!(await claimInbox(tx, this.schema, this.name, m))) return;
         await tx.query(
           `INSERT INTO ${this.schema}.dead_letters
              (consumer, msg_id, subject, stream_seq, deliveries, payload, headers, error)
            VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8) ON CONFLICT (consumer, msg_id) DO NOTHING`,
-          [this.name, m.msgId, m.subject, m.streamSeq, m.deliveryCount, m.raw, JSON.stringify(m.headers), String(error?.stack ?? error).slice(0, 4000)],
+          [
+            this.name,
+            m.msgId,
+            m.subject,
+            m.streamSeq,
+            m.deliveryCount,
+            m.raw,
+            JSON.stringify(m.headers),
+            String(error?.stack ?? error).slice(0, 4000),
+          ],
         );
         await this.handler.onDeadLetter?.(tx, m, error);
       });
       this.options.afterCommit?.();
-      this.logger.error({ err: error, consumer: this.name, msgId: m.msgId, deliveries: m.deliveryCount }, 'message dead-lettered');
+      this.logger.error(
+        { err: error, consumer: this.name, msgId: m.msgId, deliveries: m.deliveryCount },
+        'message dead-lettered',
+      );
     } catch (dlqErr) {
       // Could not even record it: keep it on the server and try again later.
       this.logger.error({ err: dlqErr, consumer: this.name, msgId: m.msgId }, 'dead-letter write failed; message kept');

@@ -73,10 +73,25 @@ export const CONSUMERS = {
   gatesGateRequested: consumer(STREAMS.events, 'gates-gate-requested', subjectFilters.gateRequested),
   /** gates: deadlines passed, from escalation. */
   gatesDeadlinePassed: consumer(STREAMS.events, 'gates-deadline-passed', subjectFilters.deadlinePassed),
-  /** gates: run status changes (a terminal run cancels its pending gates). */
-  gatesRunUpdated: consumer(STREAMS.events, 'gates-run-updated', subjectFilters.runUpdated),
+  /** gates: runs that reached a terminal status (a finished run cancels its pending gates). */
+  gatesRunFinished: consumer(STREAMS.events, 'gates-run-finished', subjectFilters.runFinished),
   /** gates: human replies published on JetStream by external systems. */
   gatesHumanIngress: consumer(STREAMS.human, 'gates-human-ingress', subjectFilters.human),
   /** escalation: gates opened (arm a timer) and decided (disarm). */
   escalationGateEvents: consumer(STREAMS.events, 'escalation-gate-events', subjectFilters.gatesAll),
 } satisfies Record<string, ConsumerDefinition>;
+
+/** A durable consumer that an earlier version declared and provisioning now deletes. */
+export interface RetiredConsumer {
+  stream: string;
+  durable: string;
+}
+
+/**
+ * Durables no longer declared. Left on an existing deployment they would keep collecting
+ * messages nobody acknowledges, so provisioning deletes them (idempotently).
+ */
+export const RETIRED_CONSUMERS: readonly RetiredConsumer[] = [
+  // Replaced by gates-run-finished: gates acts only on terminal snapshots.
+  { stream: STREAMS.events.name, durable: 'gates-run-updated' },
+];

@@ -10,7 +10,7 @@ import {
 } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { startNatsServer, type NatsServerHandle } from '../../../../tools/test-support/nats-server';
-import { CONSUMERS, STREAMS } from './definitions';
+import { CONSUMERS, RETIRED_CONSUMERS, STREAMS } from './definitions';
 import { provisionStreams } from './provision';
 
 const NS = 1_000_000_000;
@@ -129,6 +129,32 @@ describe('provisionStreams (private nats-server)', () => {
     await expectDeclaredTopology();
   });
 
+  it('deletes retired consumers left by an earlier version, with their pending messages, idempotently', async () => {
+    await provisionStreams(nc);
+    const retired = { stream: STREAMS.events.name, durable: 'gates-run-updated' };
+    expect(RETIRED_CONSUMERS).toContainEqual(retired);
+    // As an earlier version declared it, with messages nobody will acknowledge any more.
+    await jsm.consumers.add(retired.stream, {
+      durable_name: retired.durable,
+      filter_subject: 'evt.runs.run-updated.>',
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+    });
+    await jetstream(nc).publish('evt.runs.run-updated.w4', '{}', { msgID: 'retired-1' });
+    expect((await jsm.consumers.info(retired.stream, retired.durable)).num_pending).toBe(1);
+
+    const conns = await Promise.all([1, 2, 3].map(() => connect({ servers: nats.url })));
+    try {
+      const results = await Promise.allSettled(conns.map((c) => provisionStreams(c)));
+      expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+    } finally {
+      await Promise.all(conns.map((c) => c.close()));
+    }
+    await expect(jsm.consumers.info(retired.stream, retired.durable)).rejects.toThrow(/not found/i);
+    await provisionStreams(nc);
+    await expectDeclaredTopology();
+  });
+
   it('the stream drops a repeated Nats-Msg-Id inside the duplicate window', async () => {
     await provisionStreams(nc);
     const js = jetstream(nc);
@@ -161,5 +187,11 @@ describe('provisionStreams (private nats-server)', () => {
     expect(await pending(CONSUMERS.runsIntentQueue)).toBe(1);
     expect(await pending(CONSUMERS.runsSandboxQueue)).toBe(1);
     expect(await pending(CONSUMERS.gatesHumanIngress)).toBe(1);
+
+    // Gates sees a run's end, not its other snapshots.
+    await js.publish('evt.runs.run-updated.w3', '{}');
+    expect(await pending(CONSUMERS.gatesRunFinished)).toBe(0);
+    await js.publish('evt.runs.run-finished.w3', '{}');
+    expect(await pending(CONSUMERS.gatesRunFinished)).toBe(1);
   });
 });

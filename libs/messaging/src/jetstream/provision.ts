@@ -9,7 +9,14 @@ import {
   type StreamConfig,
 } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { CONSUMERS, STREAMS, type ConsumerDefinition, type StreamDefinition } from './definitions';
+import {
+  CONSUMERS,
+  RETIRED_CONSUMERS,
+  STREAMS,
+  type ConsumerDefinition,
+  type RetiredConsumer,
+  type StreamDefinition,
+} from './definitions';
 
 const NS = 1_000_000_000;
 
@@ -72,15 +79,28 @@ async function ensureConsumer(jsm: JetStreamManager, def: ConsumerDefinition): P
   }
 }
 
+/** Deletes a retired durable; already gone (or deleted by another process meanwhile) is fine. */
+async function retireConsumer(jsm: JetStreamManager, def: RetiredConsumer): Promise<void> {
+  try {
+    await jsm.consumers.delete(def.stream, def.durable);
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
+}
+
 function isNotFound(err: unknown): boolean {
   const e = err as { message?: string; code?: number | string; api_error?: { code?: number } };
   return e?.api_error?.code === 404 || /not found/i.test(String(e?.message ?? ''));
 }
 
-/** Creates or updates every stream and consumer. Safe to run from many processes at once. */
+/**
+ * Creates or updates every stream and consumer and deletes retired consumers. Safe to run from
+ * many processes at once.
+ */
 export async function provisionStreams(nc: NatsConnection, options: ProvisionOptions = {}): Promise<void> {
   const jsm = await jetstreamManager(nc);
   const replicas = options.replicas ?? 1;
   for (const def of Object.values(STREAMS)) await ensureStream(jsm, def, replicas);
   for (const def of Object.values(CONSUMERS)) await ensureConsumer(jsm, def);
+  for (const def of RETIRED_CONSUMERS) await retireConsumer(jsm, def);
 }

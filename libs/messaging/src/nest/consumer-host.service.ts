@@ -43,6 +43,7 @@ export class ConsumerHost implements OnApplicationBootstrap, BeforeApplicationSh
         handler,
         {
           concurrency: this.config.get('CONSUMER_CONCURRENCY', { infer: true }),
+          batchMax: this.config.get('CONSUMER_BATCH_MAX', { infer: true }),
           maxDeliveries: this.config.get('MAX_DELIVERIES', { infer: true }),
           afterCommit: () => this.outbox.kick(),
         },

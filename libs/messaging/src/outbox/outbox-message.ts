@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { execute } from '@gatehouse/persistence';
 
 export interface OutboxMessage {
   /** Deterministic id of the fact; becomes Nats-Msg-Id, so a re-publish is dropped by the stream. */
@@ -18,19 +19,23 @@ export function assertSchemaName(schema: string): string {
 /**
  * Writes outbox rows inside the caller's transaction, next to the fact they announce.
  * A message id already in the outbox is ignored: writing the same fact twice announces it once.
+ * One statement text whatever the number of messages (arrays, in order), so it is prepared once.
  */
 export async function writeOutbox(tx: EntityManager, schema: string, messages: OutboxMessage[]): Promise<void> {
   if (messages.length === 0) return;
   const s = assertSchemaName(schema);
-  const values: unknown[] = [];
-  const rows = messages.map((m, i) => {
-    values.push(m.msgId, m.subject, JSON.stringify(m.payload ?? null), JSON.stringify(m.headers ?? {}));
-    const b = i * 4;
-    return `($${b + 1}, $${b + 2}, $${b + 3}::jsonb, $${b + 4}::jsonb)`;
-  });
-  await tx.query(
-    `INSERT INTO ${s}.outbox (msg_id, subject, payload, headers) VALUES ${rows.join(', ')}
+  await execute(
+    tx,
+    `INSERT INTO ${s}.outbox (msg_id, subject, payload, headers)
+     SELECT m.msg_id, m.subject, m.payload::jsonb, m.headers::jsonb
+     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS m(msg_id, subject, payload, headers, n)
+     ORDER BY m.n
      ON CONFLICT (msg_id) DO NOTHING`,
-    values,
+    [
+      messages.map((m) => m.msgId),
+      messages.map((m) => m.subject),
+      messages.map((m) => JSON.stringify(m.payload ?? null)),
+      messages.map((m) => JSON.stringify(m.headers ?? {})),
+    ],
   );
 }

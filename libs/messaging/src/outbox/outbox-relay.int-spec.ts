@@ -12,7 +12,7 @@ import {
 import { STREAMS } from '../jetstream/definitions';
 import { provisionStreams } from '../jetstream/provision';
 import { writeOutbox } from './outbox-message';
-import { OutboxRelay } from './outbox-relay';
+import { OUTBOX_CLAIM_SETTINGS, OutboxRelay, outboxClaimQuery } from './outbox-relay';
 
 /**
  * The transactional outbox of DESIGN section 6 against a real Postgres and a private nats-server:
@@ -160,6 +160,28 @@ describe('OutboxRelay (real Postgres + private nats-server)', () => {
     expect(rows).toEqual([{ payload: 1 }]);
   });
 
+  it('stores the messages of one write in the order given (the relay publishes by id)', async () => {
+    const wid = randomUUID();
+    const ids = [3, 1, 2].map((v) => `run-updated:${wid}:${v}`);
+    await infra.ds.transaction((tx) =>
+      writeOutbox(
+        tx,
+        SCHEMA,
+        ids.map((msgId, i) => ({
+          msgId,
+          subject: subjects.runUpdated(wid),
+          payload: { i },
+          headers: { h: String(i) },
+        })),
+      ),
+    );
+    const rows = await infra.db.query<{ msg_id: string; payload: unknown; headers: unknown }>(
+      `SELECT msg_id, payload, headers FROM ${SCHEMA}.outbox WHERE msg_id = ANY($1) ORDER BY id`,
+      [ids],
+    );
+    expect(rows).toEqual(ids.map((msg_id, i) => ({ msg_id, payload: { i }, headers: { h: String(i) } })));
+  });
+
   it('a row published again after a crash is dropped by the stream duplicate window', async () => {
     const { js, publishes } = recordingJetStream(infra.js);
     const { relay } = newRelay({ js });
@@ -253,4 +275,55 @@ describe('OutboxRelay (real Postgres + private nats-server)', () => {
       await waitFor(async () => (await outboxRow(id))?.published_at, `${id} published after restart`, 20_000);
     expect(await onSubject(wid)).toBe(3);
   });
+
+  it('claims with an ordered index scan that does not read the rows published before', async () => {
+    const { relay } = newRelay({ sweepIntervalMs: 60_000 });
+    relay.start();
+    // 3,000 rows written 30 at a time and published by the relay, each leaving a dead index entry.
+    const rounds = 100;
+    for (let r = 0; r < rounds; r++) {
+      await infra.db.query(
+        `INSERT INTO ${SCHEMA}.outbox (msg_id, subject, payload)
+         SELECT 'scan-' || $1::text || '-' || g, $2, '{}'::jsonb FROM generate_series(1, 30) g`,
+        [`${r}-${randomUUID()}`, subjects.runUpdated(randomUUID())],
+      );
+      relay.kick();
+      await waitFor(
+        async () =>
+          Number(
+            (
+              await infra.db.query<{ n: string }>(
+                `SELECT count(*) AS n FROM ${SCHEMA}.outbox WHERE published_at IS NULL`,
+              )
+            )[0].n,
+          ) === 0,
+        'round published',
+      );
+    }
+    const explain = await infra.ds.transaction(async (tx) => {
+      await tx.query(OUTBOX_CLAIM_SETTINGS);
+      const [row] = await tx.query(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${outboxClaimQuery(SCHEMA, 200)}`);
+      return row['QUERY PLAN'][0].Plan as PlanNode;
+    });
+    const scans = flatten(explain).filter((n) => n['Node Type'].includes('Scan'));
+    expect(scans.map((n) => [n['Node Type'], n['Index Name']])).toEqual([
+      ['Index Scan', 'outbox_unpublished_queue_idx'],
+    ]);
+    expect(flatten(explain).some((n) => n['Node Type'] === 'Sort')).toBe(false);
+    // Index pages only, no heap page per published row: a few dozen buffers, not thousands.
+    const buffers = explain['Shared Hit Blocks'] + explain['Shared Read Blocks'];
+    expect(buffers).toBeLessThan(60);
+  });
 });
+
+interface PlanNode {
+  'Node Type': string;
+  'Index Name'?: string;
+  'Shared Hit Blocks': number;
+  'Shared Read Blocks': number;
+  Plans?: PlanNode[];
+}
+
+function flatten(node: PlanNode): PlanNode[] {
+  return [node, ...(node.Plans ?? []).flatMap(flatten)];
+}

@@ -1,6 +1,7 @@
 import { headers as natsHeaders } from '@nats-io/transport-node';
 import type { JetStreamClient } from '@nats-io/jetstream';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+import { execute } from '@gatehouse/persistence';
 import { assertSchemaName } from './outbox-message';
 
 export interface RelayLogger {
@@ -12,6 +13,20 @@ export interface OutboxRelayOptions {
   batchSize?: number;
   /** Safety sweep for rows written by a replica that died before publishing them. */
   sweepIntervalMs?: number;
+}
+
+/** Settings of the relay's claim transaction (see `claimBatch`). */
+export const OUTBOX_CLAIM_SETTINGS = 'SET LOCAL enable_bitmapscan = off';
+
+/** The relay's claim: the oldest unpublished rows, fewest attempts first, locked. */
+export function outboxClaimQuery(schema: string, batchSize: number): string {
+  return `SELECT id, msg_id, subject, payload, headers FROM ${assertSchemaName(schema)}.outbox
+    WHERE published_at IS NULL ORDER BY attempts, id LIMIT ${Math.floor(batchSize)} FOR UPDATE SKIP LOCKED`;
+}
+
+/** The pg client under a TypeORM query runner; a multi-statement text answers one result each. */
+interface PgClient {
+  query(text: string): Promise<Array<{ rows: OutboxRow[] }>>;
 }
 
 interface OutboxRow {
@@ -46,6 +61,8 @@ export class OutboxRelay {
   ) {
     this.schema = assertSchemaName(schema);
     this.batchSize = options.batchSize ?? 200;
+    if (!Number.isInteger(this.batchSize) || this.batchSize < 1)
+      throw new Error(`invalid outbox batch size ${options.batchSize}`);
     this.sweepIntervalMs = options.sweepIntervalMs ?? 2000;
   }
 
@@ -98,11 +115,7 @@ export class OutboxRelay {
     return this.ds.transaction(async (tx) => {
       // Fewest attempts first: rows that keep failing (say, a subject no stream covers) cannot
       // starve fresh ones, and a failed batch ends the drain, so there is no hot retry loop.
-      const rows: OutboxRow[] = await tx.query(
-        `SELECT id, msg_id, subject, payload, headers FROM ${this.schema}.outbox
-         WHERE published_at IS NULL ORDER BY attempts, id LIMIT $1 FOR UPDATE SKIP LOCKED`,
-        [this.batchSize],
-      );
+      const rows = await this.claimBatch(tx);
       if (rows.length === 0) return 0;
       const results = await Promise.allSettled(rows.map((r) => this.publish(r)));
       const done: string[] = [];
@@ -116,17 +129,37 @@ export class OutboxRelay {
         }
       });
       if (done.length) {
-        await tx.query(`UPDATE ${this.schema}.outbox SET published_at = now(), attempts = attempts + 1 WHERE id = ANY($1)`, [done]);
+        await execute(
+          tx,
+          `UPDATE ${this.schema}.outbox SET published_at = now(), attempts = attempts + 1 WHERE id = ANY($1)`,
+          [done],
+        );
       }
       if (failed.length) {
         await tx.query(`UPDATE ${this.schema}.outbox SET attempts = attempts + 1, last_error = $2 WHERE id = ANY($1)`, [
           failed,
           String((firstError as Error)?.message ?? firstError).slice(0, 500),
         ]);
-        this.logger.warn({ schema: this.schema, failed: failed.length, err: firstError }, 'outbox publish failed; rows stay queued');
+        this.logger.warn(
+          { schema: this.schema, failed: failed.length, err: firstError },
+          'outbox publish failed; rows stay queued',
+        );
       }
       return done.length;
     });
+  }
+
+  /**
+   * The unpublished rows in order, locked, as an ordered scan of outbox_unpublished_queue_idx that
+   * stops after the batch. Without statistics (autovacuum off) the planner prefers a bitmap scan
+   * and a sort, which reads the dead entry of every row ever published and never marks them dead;
+   * bitmap scans are turned off for this transaction in the same round trip as the query (simple
+   * protocol, so the batch size is inlined: an integer checked in the constructor).
+   */
+  private async claimBatch(tx: EntityManager): Promise<OutboxRow[]> {
+    const client = (await tx.queryRunner!.connect()) as PgClient;
+    const results = await client.query(`${OUTBOX_CLAIM_SETTINGS}; ${outboxClaimQuery(this.schema, this.batchSize)}`);
+    return results[1].rows;
   }
 
   private async publish(row: OutboxRow): Promise<void> {

@@ -1,0 +1,76 @@
+import 'reflect-metadata';
+import { createDataSource } from '@gatehouse/persistence';
+import type { DataSource } from 'typeorm';
+import { createTestDatabase, type TestDatabase } from '../../../../tools/test-support/database';
+
+/** Migration 1763700000400: the relay's queue index and the queue tables' autovacuum settings. */
+describe('outbox queue index and autovacuum settings (migration up and down)', () => {
+  const SCHEMAS = ['runs', 'gates', 'escalation'];
+  let db: TestDatabase;
+  let ds: DataSource;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('outbox_queue_migration');
+    ds = createDataSource({ url: db.url, poolMax: 2, applicationName: 'test-migration' });
+    await ds.initialize();
+  });
+
+  afterAll(async () => {
+    await ds?.destroy();
+    await db?.drop();
+  });
+
+  const outboxIndexes = async (schema: string) =>
+    (
+      await db.query<{ indexname: string; indexdef: string }>(
+        `SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = $1 AND tablename = 'outbox'
+         AND indexname LIKE 'outbox_unpublished%' ORDER BY indexname`,
+        [schema],
+      )
+    ).map((r) => r.indexdef.replace(/^.* USING /, `${r.indexname} USING `));
+
+  const options = async (table: string) =>
+    (
+      await db.query<{ opts: string[] | null }>('SELECT reloptions AS opts FROM pg_class WHERE oid = $1::regclass', [
+        table,
+      ])
+    )[0].opts;
+
+  async function expectUp(): Promise<void> {
+    for (const s of SCHEMAS) {
+      expect(await outboxIndexes(s)).toEqual([
+        'outbox_unpublished_queue_idx USING btree (attempts, id) WHERE (published_at IS NULL)',
+      ]);
+      expect(await options(`${s}.outbox`)).toEqual([
+        'autovacuum_vacuum_scale_factor=0',
+        'autovacuum_vacuum_threshold=1000',
+        'autovacuum_analyze_scale_factor=0',
+        'autovacuum_analyze_threshold=1000',
+      ]);
+      expect(await options(`${s}.inbox`)).toEqual([
+        'autovacuum_vacuum_scale_factor=0',
+        'autovacuum_vacuum_threshold=1000',
+        'autovacuum_vacuum_insert_scale_factor=0',
+        'autovacuum_vacuum_insert_threshold=10000',
+        'autovacuum_analyze_scale_factor=0',
+        'autovacuum_analyze_threshold=10000',
+      ]);
+    }
+  }
+
+  it('replaces the (id) index by (attempts, id) and tunes autovacuum; down restores the previous schema', async () => {
+    await expectUp();
+
+    await ds.undoLastMigration({ transaction: 'each' });
+    for (const s of SCHEMAS) {
+      expect(await outboxIndexes(s)).toEqual(['outbox_unpublished_idx USING btree (id) WHERE (published_at IS NULL)']);
+      expect(await options(`${s}.outbox`)).toBeNull();
+      expect(await options(`${s}.inbox`)).toBeNull();
+    }
+
+    expect((await ds.runMigrations({ transaction: 'each' })).map((m) => m.name)).toEqual([
+      'OutboxQueueIndexAndAutovacuum1763700000400',
+    ]);
+    await expectUp();
+  });
+});
