@@ -18,6 +18,10 @@ import {
   type StartRunResult,
 } from '@gatehouse/contracts';
 import { STREAMS } from '@gatehouse/messaging';
+import { DecideStep } from './pipeline/steps/decide.step';
+import { ExecuteStep } from './pipeline/steps/execute.step';
+import type { StepOutcome } from './pipeline/steps/step-outcome';
+import type { RunRow } from './runs/run-row';
 import { eventually, RunsHarness } from './test/runs-harness';
 
 /**
@@ -115,15 +119,15 @@ describe('runs service (integration)', () => {
     return h.db.query(`SELECT step_id, attempt, status FROM runs.run_steps WHERE run_id = $1 ORDER BY id`, [wid]);
   }
 
-  /** All run-updated events of a run, in stream order, once the outbox is drained. */
-  async function runUpdates(wid: string): Promise<RunUpdatedEvent[]> {
+  /** All events on `subject`, in stream order, once the outbox is drained. */
+  async function eventsOn(subject: string): Promise<RunUpdatedEvent[]> {
     await eventually(async () => {
       const [row] = await h.db.query<{ n: number }>(
         `SELECT count(*)::int AS n FROM runs.outbox WHERE published_at IS NULL`,
       );
       return row.n === 0;
     }, 'outbox drained');
-    const consumer = await h.js.consumers.get(STREAMS.events.name, { filter_subjects: subjects.runUpdated(wid) });
+    const consumer = await h.js.consumers.get(STREAMS.events.name, { filter_subjects: subject });
     const events: RunUpdatedEvent[] = [];
     for (;;) {
       const m = await consumer.next({ expires: 1000 });
@@ -131,6 +135,34 @@ describe('runs service (integration)', () => {
       events.push(m.json<RunUpdatedEvent>());
     }
     return events;
+  }
+
+  const runUpdates = (wid: string) => eventsOn(subjects.runUpdated(wid));
+  const runFinishes = (wid: string) => eventsOn(subjects.runFinished(wid));
+
+  /** The snapshot fields of run-updated events, in order. */
+  const snapshots = (events: RunUpdatedEvent[]) =>
+    events.map(({ version, status, nextAction, lastStep }) => ({ version, status, nextAction, lastStep }));
+
+  /** Per run_steps row: the transaction that inserted it (started_at is the transaction's start) and its xmin. */
+  async function stepTransactions(wid: string): Promise<{ step_id: string; started_at: string; xmin: string }[]> {
+    return h.db.query(
+      `SELECT step_id, started_at::text AS started_at, xmin::text AS xmin FROM runs.run_steps WHERE run_id = $1 ORDER BY id`,
+      [wid],
+    );
+  }
+
+  /** The intentQ messages the run's steps were started by. */
+  async function intentMessages(wid: string): Promise<{ outbox: string[]; inbox: string[] }> {
+    const outbox = await h.db.query<{ msg_id: string }>(
+      `SELECT msg_id FROM runs.outbox WHERE msg_id LIKE 'step:' || $1 || ':%' ORDER BY id`,
+      [wid],
+    );
+    const inbox = await h.db.query<{ msg_id: string }>(
+      `SELECT msg_id FROM runs.inbox WHERE consumer = 'runs-intent-q' AND msg_id LIKE '%' || $1 || '%' ORDER BY msg_id`,
+      [wid],
+    );
+    return { outbox: outbox.map((r) => r.msg_id), inbox: inbox.map((r) => r.msg_id) };
   }
 
   it('answers health with db and nats', async () => {
@@ -242,19 +274,45 @@ describe('runs service (integration)', () => {
       tasks: { total: 5, dispatched: 5, done: 5 },
     });
 
+    // One snapshot per transaction that changed it: start, CompileST, the decision, the three local
+    // steps after it together, and the last child task.
     const updates = await runUpdates(wid);
-    expect(updates.map((u) => u.version)).toEqual(updates.map((_, i) => i + 1));
-    expect(updates[0]).toMatchObject({ workflowID: wid, status: 'ENQUEUED', nextAction: 'NONE' });
-    expect(updates.find((u) => u.nextAction === 'APPROVE_PLAN')).toMatchObject({
-      status: 'PENDING',
-      lastStep: 'CompileST',
+    expect(snapshots(updates)).toEqual([
+      { version: 1, status: 'ENQUEUED', nextAction: 'NONE', lastStep: null },
+      { version: 2, status: 'PENDING', nextAction: 'APPROVE_PLAN', lastStep: 'CompileST' },
+      { version: 3, status: 'PENDING', nextAction: 'NONE', lastStep: 'CompileST' },
+      { version: 4, status: 'PENDING', nextAction: 'NONE', lastStep: 'DecideST' },
+      { version: 5, status: 'SUCCESS', nextAction: 'NONE', lastStep: 'ExecuteST' },
+    ]);
+    expect(updates.every((u) => u.workflowID === wid)).toBe(true);
+    expect(done.version).toBe(5);
+    // The terminal snapshot once more, on the subject the gates service consumes.
+    expect(await runFinishes(wid)).toEqual([updates[4]]);
+    expect(await h.db.query(`SELECT msg_id FROM runs.outbox WHERE subject = $1`, [subjects.runFinished(wid)])).toEqual([
+      { msg_id: `run-finished:${wid}` },
+    ]);
+
+    // ApplyPatchST, DecideST and ExecuteST ran in one delivery of one intentQ message, in one transaction.
+    expect(await intentMessages(wid)).toEqual({
+      outbox: [`step:${wid}:CompileST`, `step:${wid}:ApplyPatchST`],
+      inbox: [`step:${wid}:ApplyPatchST`, `step:${wid}:CompileST`],
     });
-    expect(updates[updates.length - 1]).toMatchObject({
-      status: 'SUCCESS',
-      lastStep: 'ExecuteST',
-      version: done.version,
+    const [compileTx, applyTx, decideTx, executeTx] = await stepTransactions(wid);
+    expect(compileTx.started_at).not.toBe(applyTx.started_at);
+    expect(decideTx.started_at).toBe(applyTx.started_at);
+    expect(executeTx.started_at).toBe(applyTx.started_at);
+    expect(decideTx.xmin).toBe(applyTx.xmin);
+
+    // ApplyPatchST re-published beyond the duplicate window (a new message id) is a no-op by state.
+    await h.js.publish(subjects.intentTask('tenant-a'), JSON.stringify({ runId: wid, stepId: 'ApplyPatchST' }), {
+      msgID: `apply-again-${wid}`,
     });
-    expect(updates.filter((u) => u.status === 'SUCCESS')).toHaveLength(1);
+    await eventually(
+      async () => (await h.db.query(`SELECT 1 FROM runs.inbox WHERE msg_id = $1`, [`apply-again-${wid}`])).length === 1,
+      'repeated ApplyPatchST consumed',
+    );
+    expect(await runRow(wid)).toMatchObject({ status: 'SUCCESS', version: 5 });
+    expect(await steps(wid)).toHaveLength(4);
 
     // The same decision re-published beyond the duplicate window (a new message id) changes nothing.
     await decide(wid, Decision.APPROVE, { rationale: 'again' }, `replay-${randomUUID()}`);
@@ -409,6 +467,139 @@ describe('runs service (integration)', () => {
       'ExecuteST:SUCCEEDED',
     ]);
     expect(await h.db.query(`SELECT 1 FROM runs.artifacts WHERE run_id = $1`, [wid])).toEqual([]);
+    // All three steps and the run's end in the decision's next transaction: one snapshot, SUCCESS.
+    const updates = await runUpdates(wid);
+    expect(snapshots(updates).slice(2)).toEqual([
+      { version: 3, status: 'PENDING', nextAction: 'NONE', lastStep: 'CompileST' },
+      { version: 4, status: 'SUCCESS', nextAction: 'NONE', lastStep: 'ExecuteST' },
+    ]);
+    expect(await runFinishes(wid)).toEqual([updates[3]]);
+    const [, ...resumed] = await stepTransactions(wid);
+    const [run] = await h.db.query(`SELECT xmin::text AS xmin FROM runs.runs WHERE id = $1`, [wid]);
+    expect(resumed.map((r) => r.xmin)).toEqual([run.xmin, run.xmin, run.xmin]);
+    expect((await intentMessages(wid)).outbox).toEqual([`step:${wid}:CompileST`, `step:${wid}:ApplyPatchST`]);
+  });
+
+  describe('a failure in a later step of the delivery', () => {
+    let decideSpy: jest.SpyInstance | undefined;
+    let executeSpy: jest.SpyInstance | undefined;
+
+    afterEach(() => {
+      decideSpy?.mockRestore();
+      executeSpy?.mockRestore();
+    });
+
+    /** Makes `step` throw for `wid` on the deliveries `failOn` returns true for. */
+    function failStep(
+      step: { outcome(run: RunRow, attempt: number): StepOutcome },
+      wid: string,
+      failOn: (attempt: number) => boolean,
+    ): jest.SpyInstance {
+      const original = step.outcome.bind(step);
+      return jest.spyOn(step, 'outcome').mockImplementation((run, attempt) => {
+        if (run.id === wid && failOn(attempt)) throw new Error(`injected failure on delivery ${attempt}`);
+        return original(run, attempt);
+      });
+    }
+
+    it('rolls back the whole delivery and runs all three steps again on the redelivery', async () => {
+      const { wid } = await runAtPlanGate({ concurrency: 2, steps: 2, sandboxMinutes: 1 });
+      decideSpy = failStep(h.app.get(DecideStep), wid, (attempt) => attempt === 1);
+      executeSpy = failStep(h.app.get(ExecuteStep), wid, (attempt) => attempt === 2);
+      await decide(wid, Decision.APPROVE);
+      await runReaches(wid, 'SUCCESS');
+      // Nothing of deliveries 1 and 2 survived: no ApplyPatchST row of theirs, no extra version.
+      expect(await steps(wid)).toEqual([
+        { step_id: 'CompileST', attempt: 1, status: 'SUCCEEDED' },
+        { step_id: 'ApplyPatchST', attempt: 3, status: 'SUCCEEDED' },
+        { step_id: 'DecideST', attempt: 3, status: 'SUCCEEDED' },
+        { step_id: 'ExecuteST', attempt: 3, status: 'SUCCEEDED' },
+      ]);
+      expect(snapshots(await runUpdates(wid)).map((u) => `${u.version}:${u.status}:${u.lastStep}`)).toEqual([
+        '1:ENQUEUED:null',
+        '2:PENDING:CompileST',
+        '3:PENDING:CompileST',
+        '4:PENDING:DecideST',
+        '5:SUCCESS:ExecuteST',
+      ]);
+      expect(await h.db.query(`SELECT 1 FROM runs.dead_letters WHERE msg_id LIKE '%' || $1 || '%'`, [wid])).toEqual([]);
+    });
+
+    it('ends the run MAX_RECOVERY_ATTEMPTS_EXCEEDED naming the step that failed on every delivery', async () => {
+      const { wid } = await runAtPlanGate({ concurrency: 1, steps: 1, sandboxMinutes: 1 });
+      executeSpy = failStep(h.app.get(ExecuteStep), wid, () => true);
+      await decide(wid, Decision.APPROVE);
+      const row = await runReaches(wid, 'MAX_RECOVERY_ATTEMPTS_EXCEEDED');
+      expect(row).toMatchObject({ next_action: 'NONE', retry_count: 2, tasks_dispatched: 0, last_step: 'CompileST' });
+      expect(row.error).toMatchObject({ code: 'MAX_RECOVERY_ATTEMPTS_EXCEEDED', stepId: 'ExecuteST' });
+      expect(row.error.message).toContain('injected failure on delivery 3');
+      expect(await steps(wid)).toEqual([
+        { step_id: 'CompileST', attempt: 1, status: 'SUCCEEDED' },
+        { step_id: 'ExecuteST', attempt: 3, status: 'FAILED' },
+      ]);
+      expect(
+        await h.db.query(`SELECT consumer, deliveries FROM runs.dead_letters WHERE msg_id = $1`, [
+          `step:${wid}:ApplyPatchST`,
+        ]),
+      ).toEqual([{ consumer: 'runs-intent-q', deliveries: 3 }]);
+      expect(await runFinishes(wid)).toEqual([
+        expect.objectContaining({ workflowID: wid, status: 'MAX_RECOVERY_ATTEMPTS_EXCEEDED', version: row.version }),
+      ]);
+    });
+  });
+
+  it('still runs DecideST and ExecuteST messages written before the steps ran together', async () => {
+    /** The state a run was left in by a runs version that ran ApplyPatchST alone and queued `next`. */
+    async function leftBefore(next: 'DecideST' | 'ExecuteST', steps: number): Promise<string> {
+      const { wid } = await runAtPlanGate({ concurrency: 2, steps, sandboxMinutes: 1 });
+      const decision = { gateKey: 'approve-plan', decision: 'approve', by: 'human', choice: 'yes', rationale: null };
+      const done = next === 'DecideST' ? ['ApplyPatchST'] : ['ApplyPatchST', 'DecideST'];
+      for (const stepId of done) {
+        await h.db.query(
+          `INSERT INTO runs.run_steps (run_id, step_id, attempt, status, output, finished_at)
+           VALUES ($1, $2, 1, 'SUCCEEDED', '{}'::jsonb, now())`,
+          [wid, stepId],
+        );
+      }
+      await h.db.query(
+        `UPDATE runs.runs SET next_action = 'NONE', last_step = $2, version = version + 1,
+           decision = $3::jsonb || jsonb_build_object('patch', null, 'actor', 'alice', 'at', now()::text)
+         WHERE id = $1`,
+        [wid, done[done.length - 1], JSON.stringify(decision)],
+      );
+      await h.js.publish(subjects.intentTask('tenant-a'), JSON.stringify({ runId: wid, stepId: next }), {
+        msgID: `step:${wid}:${next}`,
+      });
+      return wid;
+    }
+
+    const fromDecide = await leftBefore('DecideST', 2);
+    await runReaches(fromDecide, 'SUCCESS');
+    expect(await steps(fromDecide)).toEqual([
+      { step_id: 'CompileST', attempt: 1, status: 'SUCCEEDED' },
+      { step_id: 'ApplyPatchST', attempt: 1, status: 'SUCCEEDED' },
+      { step_id: 'DecideST', attempt: 1, status: 'SUCCEEDED' },
+      { step_id: 'ExecuteST', attempt: 1, status: 'SUCCEEDED' },
+    ]);
+    // DecideST went on to ExecuteST in its own delivery: no ExecuteST message.
+    expect((await intentMessages(fromDecide)).inbox).toEqual([
+      `step:${fromDecide}:CompileST`,
+      `step:${fromDecide}:DecideST`,
+    ]);
+    expect((await runRow(fromDecide)).tasks_done).toBe(2);
+
+    const fromExecute = await leftBefore('ExecuteST', 0);
+    const done = await runReaches(fromExecute, 'SUCCESS');
+    expect(done).toMatchObject({ last_step: 'ExecuteST', next_action: 'NONE' });
+    expect((await steps(fromExecute)).map((r) => `${r.step_id}:${r.status}`)).toEqual([
+      'CompileST:SUCCEEDED',
+      'ApplyPatchST:SUCCEEDED',
+      'DecideST:SUCCEEDED',
+      'ExecuteST:SUCCEEDED',
+    ]);
+    expect(await runFinishes(fromExecute)).toEqual([
+      expect.objectContaining({ status: 'SUCCESS', version: done.version }),
+    ]);
   });
 
   it('starts an intent once: same id, one run, one first step, even when started concurrently', async () => {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { StepId } from '@gatehouse/contracts';
+import { isTerminalRunStatus, type StepId } from '@gatehouse/contracts';
 import { queryRows, type Db } from '@gatehouse/persistence';
 
 export interface NewArtifact {
@@ -22,6 +22,23 @@ export class ArtifactsRepository {
       [runId, stepId, taskKey, idx],
     );
     return rows.length > 0;
+  }
+
+  /**
+   * Whether a child task still has work: its run exists and is not terminal, and its artifact is not
+   * written yet. One read, outside the transaction, before the sandbox call.
+   */
+  async childTaskOpen(db: Db, runId: string, stepId: StepId, taskKey: string, idx: number): Promise<boolean> {
+    const rows = await queryRows<{ status: string; done: boolean }>(
+      db,
+      `SELECT r.status, EXISTS (
+         SELECT 1 FROM runs.artifacts a WHERE a.run_id = r.id AND a.step_id = $2 AND a.task_key = $3 AND a.idx = $4
+       ) AS done
+       FROM runs.runs r WHERE r.id = $1`,
+      [runId, stepId, taskKey, idx],
+    );
+    const r = rows[0];
+    return r !== undefined && !isTerminalRunStatus(r.status) && !r.done;
   }
 
   async insert(db: Db, a: NewArtifact): Promise<boolean> {

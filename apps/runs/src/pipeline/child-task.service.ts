@@ -33,9 +33,7 @@ export class ChildTaskService {
 
   /** Outside the transaction: the sandbox call. Null when the task has nothing left to do. */
   async prepare(task: ChildTaskMessage): Promise<SandboxResult | null> {
-    const run = await this.runs.find(this.ds.manager, task.runId);
-    if (!run || isTerminalRunStatus(run.status)) return null;
-    if (await this.artifacts.exists(this.ds.manager, task.runId, StepId.EXECUTE, task.taskKey, task.idx)) return null;
+    if (!(await this.artifacts.childTaskOpen(this.ds, task.runId, StepId.EXECUTE, task.taskKey, task.idx))) return null;
     return this.sandbox.run(task);
   }
 

@@ -3,10 +3,13 @@ import type { EntityManager } from 'typeorm';
 import { CONSUMERS, type InboundMessage, type MessageHandler } from '@gatehouse/messaging';
 import { parseOrNull, stepTaskOf } from './inbound-messages';
 import { RecoveryService } from './recovery.service';
-import { StepRunner } from './step-runner.service';
+import { StepRunner, failedStepOf } from './step-runner.service';
 import type { PreparedCompile } from './steps/compile.step';
 
-/** intentQ: one step of a parent run. The attempt is the message's delivery count. */
+/**
+ * intentQ: a step of a parent run, and the local steps that follow it. The attempt is the
+ * message's delivery count.
+ */
 @Injectable()
 export class StepTaskHandler implements MessageHandler<PreparedCompile | null> {
   readonly consumer = CONSUMERS.runsIntentQueue;
@@ -26,6 +29,9 @@ export class StepTaskHandler implements MessageHandler<PreparedCompile | null> {
 
   async onDeadLetter(tx: EntityManager, msg: InboundMessage, error: Error): Promise<void> {
     const task = parseOrNull(() => stepTaskOf(msg.json()));
-    if (task) await this.recovery.stepExhausted(tx, task, msg.deliveryCount, error);
+    if (!task) return;
+    // The step that failed, which may be one that followed the message's step in the same delivery.
+    const stepId = failedStepOf(error) ?? task.stepId;
+    await this.recovery.stepExhausted(tx, { runId: task.runId, stepId }, msg.deliveryCount, error);
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { IntentRow } from './run-row';
-import { queryOne, type Db } from '@gatehouse/persistence';
+import { execute, queryOne, type Db } from '@gatehouse/persistence';
 
 export interface NewIntent {
   id: string;
@@ -12,12 +12,11 @@ export interface NewIntent {
 @Injectable()
 export class IntentsRepository {
   async insert(db: Db, intent: NewIntent): Promise<void> {
-    await db.query(`INSERT INTO runs.intents (id, goal, inputs, constraints) VALUES ($1, $2, $3::jsonb, $4::jsonb)`, [
-      intent.id,
-      intent.goal,
-      JSON.stringify(intent.inputs),
-      JSON.stringify(intent.constraints),
-    ]);
+    await execute(
+      db,
+      `INSERT INTO runs.intents (id, goal, inputs, constraints) VALUES ($1, $2, $3::jsonb, $4::jsonb)`,
+      [intent.id, intent.goal, JSON.stringify(intent.inputs), JSON.stringify(intent.constraints)],
+    );
   }
 
   /** `id` must already be a UUID. */

@@ -15,8 +15,8 @@ import type { RunRow } from './run-row';
 
 /** The outbox messages the runs service writes, each with its deterministic id. */
 
-export function runUpdatedMessage(run: RunRow): OutboxMessage {
-  const payload: RunUpdatedEvent = {
+function snapshotOf(run: RunRow): RunUpdatedEvent {
+  return {
     workflowID: run.id,
     status: run.status,
     nextAction: run.next_action,
@@ -25,7 +25,19 @@ export function runUpdatedMessage(run: RunRow): OutboxMessage {
     version: run.version,
     at: run.updated_at.toISOString(),
   };
-  return { msgId: runMessageIds.runUpdated(run.id, run.version), subject: subjects.runUpdated(run.id), payload };
+}
+
+export function runUpdatedMessage(run: RunRow): OutboxMessage {
+  return {
+    msgId: runMessageIds.runUpdated(run.id, run.version),
+    subject: subjects.runUpdated(run.id),
+    payload: snapshotOf(run),
+  };
+}
+
+/** The terminal snapshot again, on the subject only the run's end is published on. */
+export function runFinishedMessage(run: RunRow): OutboxMessage {
+  return { msgId: runMessageIds.runFinished(run.id), subject: subjects.runFinished(run.id), payload: snapshotOf(run) };
 }
 
 export function stepMessage(run: RunRow, stepId: StepId): OutboxMessage {

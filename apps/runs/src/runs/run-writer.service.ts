@@ -1,13 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { isTerminalRunStatus } from '@gatehouse/contracts';
 import { OutboxService, type OutboxMessage } from '@gatehouse/messaging';
-import { runUpdatedMessage } from './run-messages';
+import { runFinishedMessage, runUpdatedMessage } from './run-messages';
 import type { RunRow } from './run-row';
 import { RunsRepository, type RunChanges } from './runs.repository';
 
 /**
- * Every change of a run's status snapshot goes through here: the row (version + 1), its
- * `run-updated:<wid>:<version>` event and any follow-up messages, in the caller's transaction.
+ * Every change of a run goes through here, in the caller's transaction. A change of the status
+ * snapshot bumps `version` and writes `run-updated:<wid>:<version>`; the terminal snapshot is also
+ * written as `run-finished:<wid>`. Follow-up messages are built from the updated row.
  */
 @Injectable()
 export class RunWriter {
@@ -16,21 +18,37 @@ export class RunWriter {
     private readonly outbox: OutboxService,
   ) {}
 
-  async transition(
+  async change(
     tx: EntityManager,
     run: RunRow,
     changes: RunChanges,
+    snapshot: boolean,
     followUps: (next: RunRow) => OutboxMessage[] = () => [],
   ): Promise<RunRow> {
-    const next = await this.runs.update(tx, run.id, changes, true);
-    await this.outbox.write(tx, runUpdatedMessage(next), ...followUps(next));
+    const next = await this.runs.update(tx, run.id, changes, snapshot);
+    const announced: OutboxMessage[] = [];
+    if (snapshot) {
+      announced.push(runUpdatedMessage(next));
+      if (isTerminalRunStatus(next.status) && !isTerminalRunStatus(run.status))
+        announced.push(runFinishedMessage(next));
+    }
+    const messages = [...announced, ...followUps(next)];
+    if (messages.length > 0) await this.outbox.write(tx, ...messages);
     return next;
   }
 
+  /** A change of the status snapshot. */
+  transition(
+    tx: EntityManager,
+    run: RunRow,
+    changes: RunChanges,
+    followUps?: (next: RunRow) => OutboxMessage[],
+  ): Promise<RunRow> {
+    return this.change(tx, run, changes, true, followUps);
+  }
+
   /** Progress that is not part of the snapshot (task counters): no version, no event. */
-  async progress(tx: EntityManager, run: RunRow, changes: RunChanges, messages: OutboxMessage[] = []): Promise<RunRow> {
-    const next = await this.runs.update(tx, run.id, changes, false);
-    if (messages.length > 0) await this.outbox.write(tx, ...messages);
-    return next;
+  progress(tx: EntityManager, run: RunRow, changes: RunChanges, messages: OutboxMessage[] = []): Promise<RunRow> {
+    return this.change(tx, run, changes, false, () => messages);
   }
 }

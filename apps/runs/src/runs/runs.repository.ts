@@ -39,6 +39,15 @@ const COLUMNS: { readonly [K in keyof Required<RunChanges>]: { column: string; j
   tasksDone: { column: 'tasks_done' },
 };
 
+/** The row as `update` would return it, in memory: for steps that read what an earlier step changed. */
+export function withChanges(run: RunRow, changes: RunChanges): RunRow {
+  const next: Record<string, unknown> = { ...run };
+  for (const key of Object.keys(changes) as (keyof RunChanges)[]) {
+    if (changes[key] !== undefined) next[COLUMNS[key].column] = changes[key];
+  }
+  return next as unknown as RunRow;
+}
+
 @Injectable()
 export class RunsRepository {
   /** Inserts the run unless it exists; returns the new row, or null when it already existed. */

@@ -29,6 +29,7 @@ describe('validateEnv', () => {
     expect(env.LOG_LEVEL).toBe('info');
     expect(env.DB_POOL_MAX).toBe(10);
     expect(env.CONSUMER_CONCURRENCY).toBe(32);
+    expect(env.CONSUMER_BATCH_MAX).toBe(32);
     expect(env.MAX_DELIVERIES).toBe(5);
     expect(env.STREAM_REPLICAS).toBe(1);
   });
@@ -37,11 +38,13 @@ describe('validateEnv', () => {
     const env = validateEnv(CommonEnv, {
       DB_POOL_MAX: '7',
       MAX_DELIVERIES: '3',
+      CONSUMER_BATCH_MAX: '1',
       NATS_URL: 'nats://a:4222,nats://b:4222',
       LOG_LEVEL: 'debug',
     });
     expect(env.DB_POOL_MAX).toBe(7);
     expect(env.MAX_DELIVERIES).toBe(3);
+    expect(env.CONSUMER_BATCH_MAX).toBe(1);
     expect(env.NATS_URL).toBe('nats://a:4222,nats://b:4222');
     expect(env.LOG_LEVEL).toBe('debug');
   });
@@ -57,6 +60,9 @@ describe('validateEnv', () => {
     ['DB_POOL_MAX', '0'],
     ['DB_POOL_MAX', '2.5'],
     ['MAX_DELIVERIES', '1000'],
+    ['CONSUMER_BATCH_MAX', '0'],
+    ['CONSUMER_BATCH_MAX', '1025'],
+    ['CONSUMER_BATCH_MAX', '1.5'],
     ['LOG_LEVEL', 'loud'],
     ['NATS_URL', 'http://127.0.0.1:4222'],
     ['DATABASE_URL', 'mysql://x'],

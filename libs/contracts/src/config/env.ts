@@ -48,6 +48,12 @@ export class CommonEnv {
   @Max(1024)
   CONSUMER_CONCURRENCY = 32;
 
+  /** Most waiting JetStream messages one consumer commits in one transaction (1: one each). */
+  @IsInt()
+  @Min(1)
+  @Max(1024)
+  CONSUMER_BATCH_MAX = 32;
+
   /** Deliveries of one message before it is dead-lettered. */
   @IsInt()
   @Min(1)

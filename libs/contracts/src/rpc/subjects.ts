@@ -6,8 +6,10 @@
 export const subjects = {
   /** runs: a run needs a human decision. */
   gateRequested: (wid: string, g: string) => `evt.runs.gate-requested.${wid}.${g}`,
-  /** runs: a run's status snapshot changed (UX channel and cleanup). */
+  /** runs: a run's status snapshot changed (UX channel: the gateway's status stream). */
   runUpdated: (wid: string) => `evt.runs.run-updated.${wid}`,
+  /** runs: a run reached a terminal status; the terminal snapshot, once (gates cancels the run's gates). */
+  runFinished: (wid: string) => `evt.runs.run-finished.${wid}`,
   /** gates: a gate opened with its deadline. */
   gateOpened: (wid: string, g: string) => `evt.gates.gate-opened.${wid}.${g}`,
   /** gates: a gate left PENDING with a decision (reply accepted or deadline passed). */
@@ -47,6 +49,7 @@ export const subjectFilters = {
   events: 'evt.>',
   gateRequested: 'evt.runs.gate-requested.>',
   runUpdated: 'evt.runs.run-updated.>',
+  runFinished: 'evt.runs.run-finished.>',
   gateOpened: 'evt.gates.gate-opened.>',
   gateDecided: 'evt.gates.gate-decided.>',
   gateCancelled: 'evt.gates.gate-cancelled.>',

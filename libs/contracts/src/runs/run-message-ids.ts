@@ -7,6 +7,8 @@ import type { StepId } from './run-model';
 export const runMessageIds = {
   gateRequested: (wid: string, gateKey: string) => `gate-requested:${wid}:${gateKey}`,
   runUpdated: (wid: string, version: number) => `run-updated:${wid}:${version}`,
+  /** A run finishes once: its terminal status never changes again. */
+  runFinished: (wid: string) => `run-finished:${wid}`,
   step: (wid: string, stepId: StepId) => `step:${wid}:${stepId}`,
   child: (wid: string, idx: number) => `child:${wid}:${idx}`,
 };

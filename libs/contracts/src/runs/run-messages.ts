@@ -14,7 +14,10 @@ export interface ChildTaskMessage {
   sandboxMinutes: number;
 }
 
-/** evt.runs.run-updated.<wid>: a status snapshot after each change. */
+/**
+ * evt.runs.run-updated.<wid>: a status snapshot after each change. The terminal snapshot is also
+ * published, in the same transaction, on evt.runs.run-finished.<wid>.
+ */
 export interface RunUpdatedEvent {
   workflowID: string;
   status: RunStatus;

@@ -1,14 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
 import { DataSource } from 'typeorm';
 import { NextAction, RunStatus, StepId, StepStatus, isTerminalRunStatus } from '@gatehouse/contracts';
 import { COMPILER, type CompiledPlan, type Compiler } from '../../adapters/compiler';
 import { IntentsRepository } from '../../runs/intents.repository';
 import { planGateRequestedMessage } from '../../runs/run-messages';
 import type { RunRow } from '../../runs/run-row';
-import { RunWriter } from '../../runs/run-writer.service';
 import { RunsRepository } from '../../runs/runs.repository';
-import { RunStepsRepository } from '../run-steps.repository';
+import type { StepOutcome } from './step-outcome';
 
 export interface PreparedCompile extends CompiledPlan {
   goal: string;
@@ -21,8 +19,6 @@ export class CompileStep {
     private readonly ds: DataSource,
     private readonly runs: RunsRepository,
     private readonly intents: IntentsRepository,
-    private readonly steps: RunStepsRepository,
-    private readonly writer: RunWriter,
     @Inject(COMPILER) private readonly compiler: Compiler,
   ) {}
 
@@ -41,27 +37,27 @@ export class CompileStep {
     return { ...compiled, goal: intent.goal };
   }
 
-  async run(tx: EntityManager, run: RunRow, attempt: number, prepared: PreparedCompile | null): Promise<void> {
+  outcome(run: RunRow, attempt: number, prepared: PreparedCompile | null): StepOutcome {
     // Only when the run changed between prepare and this transaction; the redelivery compiles again.
     if (!prepared) throw new Error(`run ${run.id}: no compiled plan for CompileST; retrying`);
-    await this.steps.insert(tx, {
-      runId: run.id,
-      stepId: StepId.COMPILE,
-      attempt,
-      status: StepStatus.SUCCEEDED,
-      output: { planHash: prepared.planHash, compiler: this.compiler.mode },
-    });
-    await this.writer.transition(
-      tx,
-      run,
-      {
+    return {
+      row: {
+        runId: run.id,
+        stepId: StepId.COMPILE,
+        attempt,
+        status: StepStatus.SUCCEEDED,
+        output: { planHash: prepared.planHash, compiler: this.compiler.mode },
+      },
+      changes: {
         status: RunStatus.PENDING,
         lastStep: StepId.COMPILE,
         nextAction: NextAction.APPROVE_PLAN,
         plan: prepared.plan,
         planHash: prepared.planHash,
       },
-      (next) => [planGateRequestedMessage(next, prepared.goal)],
-    );
+      snapshot: true,
+      followUps: (next) => [planGateRequestedMessage(next, prepared.goal)],
+      next: null,
+    };
   }
 }
