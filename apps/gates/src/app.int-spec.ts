@@ -14,6 +14,7 @@ import {
   payloadHash,
   PLAN_GATE_CHOICES,
   rpc,
+  subjectFilters,
   subjects,
   sysSubjects,
   TimeoutAction,
@@ -695,7 +696,7 @@ describe('gates service (integration)', () => {
     await requestGate(wid, 'approve-plan');
     await requestGate(wid, 'deploy-check');
     expect(await call(rpc.gates.reply, replyCmd(wid))).toMatchObject({ ok: true });
-    const consumer = CONSUMERS.gatesRunUpdated.durable;
+    const consumer = CONSUMERS.gatesRunFinished.durable;
     const update = (status: string, version: number): RunUpdatedEvent => ({
       workflowID: wid,
       status: status as RunUpdatedEvent['status'],
@@ -706,7 +707,19 @@ describe('gates service (integration)', () => {
       at: new Date().toISOString(),
     });
 
-    await publishOn(subjects.runUpdated(wid), JSON.stringify(update('PENDING', 2)), `run-updated:${wid}:2`, consumer);
+    // A non-terminal update is not for the gates service: none of its durables is filtered on it.
+    await js.publish(subjects.runUpdated(wid), JSON.stringify(update('PENDING', 2)), { msgID: `run-updated:${wid}:2` });
+    const gatesFilters: string[] = [];
+    for await (const c of jsm.consumers.list(STREAMS.events.name)) {
+      if (c.name.startsWith('gates-')) gatesFilters.push(c.config.filter_subject ?? '');
+    }
+    expect(gatesFilters.sort()).toEqual(
+      [
+        CONSUMERS.gatesGateRequested.filterSubject,
+        CONSUMERS.gatesDeadlinePassed.filterSubject,
+        subjectFilters.runFinished,
+      ].sort(),
+    );
     expect(
       await db.query(`SELECT gate_key, state FROM gates.gates WHERE workflow_id = $1 ORDER BY gate_key`, [wid]),
     ).toEqual([
@@ -714,13 +727,14 @@ describe('gates service (integration)', () => {
       { gate_key: 'deploy-check', state: 'PENDING' },
     ]);
 
-    await publishOn(subjects.runUpdated(wid), JSON.stringify(update('CANCELLED', 3)), `run-updated:${wid}:3`, consumer);
+    await publishOn(subjects.runFinished(wid), JSON.stringify(update('CANCELLED', 3)), `run-finished:${wid}`, consumer);
     expect(
       await db.query(`SELECT gate_key, state FROM gates.gates WHERE workflow_id = $1 ORDER BY gate_key`, [wid]),
     ).toEqual([
       { gate_key: 'approve-plan', state: 'RECEIVED' },
       { gate_key: 'deploy-check', state: 'CANCELLED' },
     ]);
+    expect(await count(`gates.inbox WHERE subject LIKE 'evt.runs.run-updated.%'`, [])).toBe(0);
     expect((await audit(wid, 'deploy-check')).map((a) => a.outcome)).toEqual(['opened', 'cancelled']);
     expect(await eventValue(wid, 'decision:deploy-check')).toEqual([]);
     expect(
@@ -900,10 +914,10 @@ describe('gates service (integration)', () => {
       at: new Date().toISOString(),
     };
     await publishOn(
-      subjects.runUpdated(wid),
+      subjects.runFinished(wid),
       JSON.stringify(ended),
-      `run-updated:${wid}:3`,
-      CONSUMERS.gatesRunUpdated.durable,
+      `run-finished:${wid}`,
+      CONSUMERS.gatesRunFinished.durable,
     );
     expect(
       (

@@ -11,7 +11,23 @@ import {
   type GateOpenedEvent,
   type RejectedReplyAnnouncement,
 } from '@gatehouse/contracts';
-import { OutboxService } from '@gatehouse/messaging';
+import { OutboxService, type OutboxMessage } from '@gatehouse/messaging';
+
+/**
+ * The messages announcing a decided gate: the internal `gate-decided` event and its `sys.>` copy
+ * (`gate-decided` for a reply, `gate-timed-out` for a deadline). Pure, for every path that records
+ * a decision (the locked transaction and the reply fast path's single statement).
+ */
+export function decidedMessages(ev: Omit<GateDecidedEvent, 'at'> & { at?: string }): OutboxMessage[] {
+  const { workflowId: wid, gateKey: g } = ev;
+  const timedOut = ev.state === GateState.TIMED_OUT;
+  return [
+    { msgId: gateMsgIds.gateDecided(wid, g), subject: subjects.gateDecided(wid, g), payload: ev },
+    timedOut
+      ? { msgId: gateMsgIds.sysGateTimedOut(wid, g), subject: sysSubjects.gateTimedOut, payload: ev }
+      : { msgId: gateMsgIds.sysGateDecided(wid, g), subject: sysSubjects.gateDecided, payload: ev },
+  ];
+}
 
 /**
  * The messages announcing a gate fact, written to the outbox in the fact's own transaction: the
@@ -33,15 +49,7 @@ export class GateAnnouncements {
 
   /** A reply accepted (sys `gate-decided`) or a deadline passed (sys `gate-timed-out`). */
   decided(tx: EntityManager, ev: GateDecidedEvent): Promise<void> {
-    const { workflowId: wid, gateKey: g } = ev;
-    const timedOut = ev.state === GateState.TIMED_OUT;
-    return this.outbox.write(
-      tx,
-      { msgId: gateMsgIds.gateDecided(wid, g), subject: subjects.gateDecided(wid, g), payload: ev },
-      timedOut
-        ? { msgId: gateMsgIds.sysGateTimedOut(wid, g), subject: sysSubjects.gateTimedOut, payload: ev }
-        : { msgId: gateMsgIds.sysGateDecided(wid, g), subject: sysSubjects.gateDecided, payload: ev },
-    );
+    return this.outbox.write(tx, ...decidedMessages(ev));
   }
 
   escalated(tx: EntityManager, ev: GateEscalatedEvent): Promise<void> {

@@ -8,7 +8,7 @@ import { GateQueriesService } from './gate-queries.service';
 import { GateRequestedHandler } from './gate-requested.handler';
 import { GatesRepository } from './gates.repository';
 import { GatesRpcController } from './gates.rpc-controller';
-import { RunUpdatedHandler } from './run-updated.handler';
+import { RunFinishedHandler } from './run-finished.handler';
 import { WorkflowEventsRepository } from './workflow-events.repository';
 
 /** Gates and their events: opening, timing out (and escalating), cancelling, and the read side. */
@@ -23,7 +23,7 @@ import { WorkflowEventsRepository } from './workflow-events.repository';
     GateQueriesService,
     GateRequestedHandler,
     DeadlinePassedHandler,
-    RunUpdatedHandler,
+    RunFinishedHandler,
   ],
   exports: [GatesRepository, WorkflowEventsRepository, GateAnnouncements],
 })
@@ -32,10 +32,10 @@ export class GatesModule {
     host: ConsumerHost,
     opened: GateRequestedHandler,
     deadline: DeadlinePassedHandler,
-    runUpdated: RunUpdatedHandler,
+    runFinished: RunFinishedHandler,
   ) {
     host.register(opened);
     host.register(deadline);
-    host.register(runUpdated);
+    host.register(runFinished);
   }
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { GateState, type GateChoice, type GatePolicy, type GateSummary } from '@gatehouse/contracts';
 import { iso } from '../shared/time';
-import { queryRows, type Db } from '@gatehouse/persistence';
+import { execute, queryRows, type Db } from '@gatehouse/persistence';
 
 /** A `gates.gates` row as the services use it. */
 export interface GateRow {
@@ -173,12 +173,7 @@ export class GatesRepository {
    * Moves a PENDING gate to `state`, once: under concurrency the row lock taken by UPDATE and the
    * re-checked `state = 'PENDING'` let exactly one caller win. Returns closed_at, or undefined.
    */
-  async closeIfPending(
-    db: Db,
-    workflowId: string,
-    gateKey: string,
-    state: GateState,
-  ): Promise<GateRow | undefined> {
+  async closeIfPending(db: Db, workflowId: string, gateKey: string, state: GateState): Promise<GateRow | undefined> {
     const rows = await queryRows<RawGate>(
       db,
       `UPDATE gates.gates SET state = $3, closed_at = clock_timestamp()
@@ -217,11 +212,12 @@ export class GatesRepository {
    * gate cannot open PENDING unseen by a concurrent cancellation. Rare events: replies never take it.
    */
   async lockRunLifecycle(db: Db, workflowId: string): Promise<void> {
-    await db.query(`SELECT pg_advisory_xact_lock($1, hashtext($2))`, [RUN_LIFECYCLE_LOCK_CLASS, workflowId]);
+    await queryRows(db, `SELECT pg_advisory_xact_lock($1, hashtext($2))`, [RUN_LIFECYCLE_LOCK_CLASS, workflowId]);
   }
 
   async recordRunFinished(db: Db, workflowId: string, status: string): Promise<void> {
-    await db.query(
+    await execute(
+      db,
       `INSERT INTO gates.finished_runs (workflow_id, status) VALUES ($1, $2) ON CONFLICT (workflow_id) DO NOTHING`,
       [workflowId, status],
     );

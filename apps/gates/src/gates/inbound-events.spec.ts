@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { PLAN_GATE_CHOICES, TimeoutAction } from '@gatehouse/contracts';
 import { PoisonMessageError } from '@gatehouse/messaging';
-import { parseDeadlinePassed, parseGateRequested, parseRunUpdated } from './inbound-events';
+import { parseDeadlinePassed, parseGateRequested, parseRunFinished } from './inbound-events';
 
 const wid = randomUUID();
 const request = () => ({
@@ -49,12 +49,15 @@ describe('parseDeadlinePassed', () => {
     expect(() => parseDeadlinePassed({ ...ev, gateKey: '' })).toThrow(PoisonMessageError));
 });
 
-describe('parseRunUpdated', () => {
+describe('parseRunFinished', () => {
   it('keeps id and status', () =>
-    expect(parseRunUpdated({ workflowID: wid, status: 'ERROR', version: 3 })).toEqual({
+    expect(parseRunFinished({ workflowID: wid.toUpperCase(), status: 'ERROR', version: 3 })).toEqual({
       workflowID: wid,
       status: 'ERROR',
     }));
   it('refuses a non-UUID id', () =>
-    expect(() => parseRunUpdated({ workflowID: 'x', status: 'ERROR' })).toThrow(PoisonMessageError));
+    expect(() => parseRunFinished({ workflowID: 'x', status: 'ERROR' })).toThrow(PoisonMessageError));
+  it.each(['PENDING', 'ENQUEUED', 7, undefined])('refuses a status that is not terminal: %j', (status) =>
+    expect(() => parseRunFinished({ workflowID: wid, status })).toThrow(PoisonMessageError),
+  );
 });

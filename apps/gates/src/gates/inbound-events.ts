@@ -1,5 +1,6 @@
 import {
   Decision,
+  isTerminalRunStatus,
   isValidGateKey,
   TimeoutAction,
   type DeadlinePassedEvent,
@@ -79,9 +80,11 @@ export function parseDeadlinePassed(body: unknown): DeadlinePassedEvent {
   };
 }
 
-export function parseRunUpdated(body: unknown): Pick<RunUpdatedEvent, 'workflowID' | 'status'> {
-  if (!isPlainObject(body)) poison('run-updated', 'body is not an object');
-  if (!isUuid(body.workflowID)) poison('run-updated', 'workflowID is not a UUID');
-  if (typeof body.status !== 'string') poison('run-updated', 'status must be a string');
+/** evt.runs.run-finished.<wid>: the run's terminal snapshot (a RunUpdatedEvent). */
+export function parseRunFinished(body: unknown): Pick<RunUpdatedEvent, 'workflowID' | 'status'> {
+  if (!isPlainObject(body)) poison('run-finished', 'body is not an object');
+  if (!isUuid(body.workflowID)) poison('run-finished', 'workflowID is not a UUID');
+  if (typeof body.status !== 'string' || !isTerminalRunStatus(body.status))
+    poison('run-finished', `status ${String(body.status)} is not terminal`);
   return { workflowID: body.workflowID.toLowerCase(), status: body.status as RunUpdatedEvent['status'] };
 }

@@ -1,17 +1,26 @@
 import { Injectable } from '@nestjs/common';
 import type { RecordedReply } from './reply-rules';
-import { queryRows, type Db } from '@gatehouse/persistence';
+import { execute, queryRows, type Db } from '@gatehouse/persistence';
 
-export interface NewInteraction {
-  workflowId: string;
-  gateKey: string;
+/** What the ledger records of a reply, besides its gate and time. */
+export interface InteractionFields {
   topic: string;
   dedupeKey: string;
   payload: unknown;
   payloadHash: string;
   origin: string;
   actor: string | null;
+}
+
+export interface NewInteraction extends InteractionFields {
+  workflowId: string;
+  gateKey: string;
   at: string;
+}
+
+export function interactionFields(cmd: InteractionFields): InteractionFields {
+  const { topic, dedupeKey, payload, payloadHash, origin, actor } = cmd;
+  return { topic, dedupeKey, payload, payloadHash, origin, actor };
 }
 
 /** SQL on the interaction ledger `gates.human_interactions` (accepted replies only). */
@@ -34,7 +43,8 @@ export class InteractionsRepository {
   }
 
   async insert(db: Db, row: NewInteraction): Promise<void> {
-    await db.query(
+    await execute(
+      db,
       `INSERT INTO gates.human_interactions
          (workflow_id, gate_key, topic, dedupe_key, payload, payload_hash, origin, actor, created_at)
        VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8, $9)`,

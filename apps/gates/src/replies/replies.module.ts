@@ -4,13 +4,14 @@ import { GatesModule } from '../gates/gates.module';
 import { HumanIngressHandler } from './human-ingress.handler';
 import { InteractionsRepository } from './interactions.repository';
 import { RepliesRpcController } from './replies.rpc-controller';
+import { ReplyFastPathRepository } from './reply-fast-path.repository';
 import { ReplyService } from './reply.service';
 
 /** Human replies: the reply rules, the interaction ledger, and the JetStream ingress. */
 @Module({
   imports: [GatesModule],
   controllers: [RepliesRpcController],
-  providers: [InteractionsRepository, ReplyService, HumanIngressHandler],
+  providers: [InteractionsRepository, ReplyFastPathRepository, ReplyService, HumanIngressHandler],
 })
 export class RepliesModule {
   constructor(host: ConsumerHost, ingress: HumanIngressHandler) {

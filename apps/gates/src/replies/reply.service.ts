@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import {
   AuditOutcome,
   auditKeys,
-  DecidedBy,
   eventKeys,
   GatehouseError,
   GateState,
@@ -13,18 +12,30 @@ import {
   type GateResult,
 } from '@gatehouse/contracts';
 import { OutboxService } from '@gatehouse/messaging';
+import { isRetryableDbError } from '@gatehouse/persistence';
 import { GateAnnouncements } from '../gates/gate-announcements.service';
 import { GatesRepository, type LockedGate } from '../gates/gates.repository';
 import { WorkflowEventsRepository } from '../gates/workflow-events.repository';
-import { InteractionsRepository } from './interactions.repository';
+import { interactionFields, InteractionsRepository } from './interactions.repository';
 import { parseReplyCommand, type ReplyCommand } from './reply-command';
-import { judgeReply, verdictError } from './reply-rules';
+import { acceptedReplyFacts, acceptedReplyRows } from './accepted-reply';
+import { ReplyFastPathRepository } from './reply-fast-path.repository';
+import { judgeReply, verdictError, type IncomingReply } from './reply-rules';
 
 /**
  * The outcome of a reply inside its transaction. A refusal is returned rather than thrown, so
  * that the audit entry a 409 writes commits before the caller answers with the error.
  */
 export type ReplyOutcome = { ok: true; result: GateReplyResult } | { ok: false; error: GatehouseError };
+
+const incomingOf = (cmd: ReplyCommand): IncomingReply => ({
+  topic: cmd.topic,
+  payloadHash: cmd.payloadHash,
+  choice: cmd.payload.choice,
+  rationale: cmd.payload.rationale,
+});
+
+const isUniqueViolation = (err: unknown): boolean => (err as { code?: string })?.code === '23505';
 
 /** Human replies to gates, the same for every surface (request/reply from the gateway, JetStream). */
 @Injectable()
@@ -35,14 +46,69 @@ export class ReplyService {
     private readonly events: WorkflowEventsRepository,
     private readonly interactions: InteractionsRepository,
     private readonly announce: GateAnnouncements,
+    private readonly fastPath: ReplyFastPathRepository,
+    private readonly ds: DataSource,
   ) {}
 
-  /** `rpc.gates.reply`: validates, applies in one transaction, then answers or throws the refusal. */
+  /**
+   * `rpc.gates.reply`: validates, then judges against one unlocked read. Refusals that write
+   * nothing and replays answer from that read; an accepted reply is one statement that writes only
+   * if it still finds the gate PENDING. Everything else (a refusal with an audit entry, a lost race)
+   * is judged again under the gate's lock, as the bus ingress always is.
+   */
   async reply(raw: unknown): Promise<GateReplyResult> {
     const cmd = parseReplyCommand(raw);
+    const { gate, recorded } = await this.fastPath.snapshot(
+      this.ds.manager,
+      cmd.workflowId,
+      cmd.gateKey,
+      cmd.dedupeKey,
+    );
+    const verdict = judgeReply(gate, recorded, incomingOf(cmd));
+    switch (verdict.kind) {
+      case 'duplicate':
+        return { ok: true, state: verdict.state, duplicate: true };
+      case 'accept':
+        if (gate && (await this.acceptIfPending(cmd, gate.rootGateKey, verdict.choice.decision))) {
+          return { ok: true, state: GateState.RECEIVED, duplicate: false };
+        }
+        break;
+      case 'conflict':
+      case 'late':
+        break;
+      default:
+        throw verdictError(verdict, cmd.workflowId, cmd.gateKey, cmd.dedupeKey) as GatehouseError;
+    }
+    return this.replyLocked(cmd);
+  }
+
+  private async replyLocked(cmd: ReplyCommand): Promise<GateReplyResult> {
     const outcome = await this.outbox.transaction((tx) => this.apply(tx, cmd));
     if (!outcome.ok) throw outcome.error;
     return outcome.result;
+  }
+
+  /**
+   * The accepted reply's writes in one autocommit statement. False when it wrote nothing: the gate
+   * left PENDING since the read, or a write collided with a concurrent one (a unique violation, a
+   * deadlock); the locked path then judges the reply against what was committed.
+   */
+  private async acceptIfPending(
+    cmd: ReplyCommand,
+    rootGateKey: string,
+    decision: GateDecisionValue['decision'],
+  ): Promise<boolean> {
+    const rows = acceptedReplyRows(cmd, acceptedReplyFacts(cmd, rootGateKey, decision));
+    let at: string | undefined;
+    try {
+      at = await this.fastPath.acceptIfPending(this.ds.manager, rows);
+    } catch (err) {
+      if (isUniqueViolation(err) || isRetryableDbError(err)) return false;
+      throw err;
+    }
+    if (at === undefined) return false;
+    this.outbox.kick();
+    return true;
   }
 
   /**
@@ -54,12 +120,7 @@ export class ReplyService {
     const { workflowId: wid, gateKey: g, dedupeKey } = cmd;
     const gate = await this.gates.lock(tx, wid, g);
     const recorded = gate ? await this.interactions.findByDedupeKey(tx, wid, g, dedupeKey) : undefined;
-    const verdict = judgeReply(gate, recorded, {
-      topic: cmd.topic,
-      payloadHash: cmd.payloadHash,
-      choice: cmd.payload.choice,
-      rationale: cmd.payload.rationale,
-    });
+    const verdict = judgeReply(gate, recorded, incomingOf(cmd));
     switch (verdict.kind) {
       case 'duplicate':
         return { ok: true, result: { ok: true, state: verdict.state, duplicate: true } };
@@ -98,59 +159,13 @@ export class ReplyService {
   ): Promise<void> {
     const { workflowId: wid, gateKey: g } = cmd;
     const at = gate.now;
-    await this.interactions.insert(tx, {
-      workflowId: wid,
-      gateKey: g,
-      topic: cmd.topic,
-      dedupeKey: cmd.dedupeKey,
-      payload: cmd.payload,
-      payloadHash: cmd.payloadHash,
-      origin: cmd.origin,
-      actor: cmd.actor,
-      at,
-    });
+    const facts = acceptedReplyFacts(cmd, gate.rootGateKey, decision);
+    await this.interactions.insert(tx, { workflowId: wid, gateKey: g, ...interactionFields(cmd), at });
     await this.gates.markReceived(tx, wid, g, at);
-    const rationale = cmd.payload.rationale ?? null;
-    const result: GateResult = {
-      choice: cmd.payload.choice,
-      rationale,
-      dedupeKey: cmd.dedupeKey,
-      origin: cmd.origin,
-      actor: cmd.actor,
-      payloadHash: cmd.payloadHash,
-      at,
-    };
-    await this.writeOnce(tx, wid, eventKeys.result(g), result);
-    await this.writeOnce(tx, wid, eventKeys.decision(g), {
-      decision,
-      by: DecidedBy.HUMAN,
-      at,
-    } satisfies GateDecisionValue);
-    await this.events.audit(tx, wid, g, auditKeys.accepted(cmd.dedupeKey), {
-      outcome: AuditOutcome.ACCEPTED,
-      dedupeKey: cmd.dedupeKey,
-      origin: cmd.origin,
-      actor: cmd.actor,
-      payloadHash: cmd.payloadHash,
-      topic: cmd.topic,
-      at,
-      detail: { choice: cmd.payload.choice, decision },
-    });
-    const decided: GateDecidedEvent = {
-      workflowId: wid,
-      gateKey: g,
-      rootGateKey: gate.rootGateKey,
-      state: GateState.RECEIVED,
-      decision,
-      by: DecidedBy.HUMAN,
-      choice: cmd.payload.choice,
-      rationale,
-      patch: cmd.payload.patch ?? null,
-      actor: cmd.actor,
-      escalatedTo: null,
-      at,
-    };
-    await this.announce.decided(tx, decided);
+    await this.writeOnce(tx, wid, eventKeys.result(g), { ...facts.result, at } satisfies GateResult);
+    await this.writeOnce(tx, wid, eventKeys.decision(g), { ...facts.decision, at } satisfies GateDecisionValue);
+    await this.events.audit(tx, wid, g, auditKeys.accepted(cmd.dedupeKey), { ...facts.audit, at });
+    await this.announce.decided(tx, { ...facts.decided, at } satisfies GateDecidedEvent);
   }
 
   /** The gate was PENDING under our lock, so its one-time events cannot exist yet. */

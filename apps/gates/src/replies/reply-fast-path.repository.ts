@@ -1,0 +1,126 @@
+import { Injectable } from '@nestjs/common';
+import { GateState, type GateChoice, type GatePolicy } from '@gatehouse/contracts';
+import type { OutboxMessage } from '@gatehouse/messaging';
+import { queryRows, type Db } from '@gatehouse/persistence';
+import type { InteractionFields } from './interactions.repository';
+import type { GateFacts, RecordedReply } from './reply-rules';
+
+/** The gate as one reply sees it without a lock, with what the ledger holds under its dedupe key. */
+export interface ReplySnapshot {
+  gate: (GateFacts & { rootGateKey: string }) | undefined;
+  recorded: RecordedReply | undefined;
+}
+
+/** Rows of `workflow_events` and `outbox` an accepted reply writes; `at` is added by the statement. */
+export interface AcceptedReplyRows {
+  workflowId: string;
+  gateKey: string;
+  ledger: InteractionFields;
+  /** In insertion order; `auditKey` only on the audit entry. */
+  events: { key: string; value: object; auditKey: string | null }[];
+  /** In insertion order; each payload without its `at`. */
+  outbox: OutboxMessage[];
+}
+
+interface RawSnapshot {
+  state: GateState;
+  choices: GateChoice[];
+  policy: GatePolicy;
+  root_gate_key: string;
+  recorded_topic: string | null;
+  recorded_payload_hash: string | null;
+}
+
+/** The database clock to the millisecond, as JavaScript's toISOString prints it. */
+const ISO_MS = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
+
+/**
+ * The reply fast path: one read, then one autocommit statement that writes an accepted reply only
+ * if it wins the gate. Gate facts a reply is judged on (choices, policy, root key) never change
+ * after the gate opens, and a recorded reply is immutable, so the read needs no lock.
+ */
+@Injectable()
+export class ReplyFastPathRepository {
+  async snapshot(db: Db, workflowId: string, gateKey: string, dedupeKey: string): Promise<ReplySnapshot> {
+    const [r] = await queryRows<RawSnapshot>(
+      db,
+      `SELECT g.state, g.choices, g.policy, COALESCE(g.root_gate_key, g.gate_key) AS root_gate_key,
+              h.topic AS recorded_topic, h.payload_hash AS recorded_payload_hash
+       FROM gates.gates g
+       LEFT JOIN gates.human_interactions h
+         ON h.workflow_id = g.workflow_id AND h.gate_key = g.gate_key AND h.dedupe_key = $3
+       WHERE g.workflow_id = $1 AND g.gate_key = $2`,
+      [workflowId, gateKey, dedupeKey],
+    );
+    if (!r) return { gate: undefined, recorded: undefined };
+    return {
+      gate: { state: r.state, choices: r.choices, policy: r.policy, rootGateKey: r.root_gate_key },
+      recorded:
+        r.recorded_topic !== null && r.recorded_payload_hash !== null
+          ? { topic: r.recorded_topic, payloadHash: r.recorded_payload_hash }
+          : undefined,
+    };
+  }
+
+  /**
+   * Closes the gate RECEIVED if it is still PENDING and, in the same statement, writes the ledger
+   * row, the events and the outbox rows, all stamped with the instant the gate closed (the clock
+   * truncated to ms, so closed_at, created_at and every `at` are the same instant). Returns that
+   * instant, or undefined when the gate was no longer PENDING: then nothing was written.
+   */
+  async acceptIfPending(db: Db, rows: AcceptedReplyRows): Promise<string | undefined> {
+    const { ledger } = rows;
+    const params: unknown[] = [
+      rows.workflowId,
+      rows.gateKey,
+      ledger.topic,
+      ledger.dedupeKey,
+      JSON.stringify(ledger.payload),
+      ledger.payloadHash,
+      ledger.origin,
+      ledger.actor,
+    ];
+    const param = (value: unknown): string => {
+      params.push(value);
+      return `$${params.length}`;
+    };
+    const events = rows.events
+      .map(
+        (e, n) => `(${n}, ${param(e.key)}::text, ${param(JSON.stringify(e.value))}::jsonb, ${param(e.auditKey)}::text)`,
+      )
+      .join(', ');
+    const outbox = rows.outbox
+      .map(
+        (m, n) =>
+          `(${n}, ${param(m.msgId)}::text, ${param(m.subject)}::text, ${param(JSON.stringify(m.payload))}::jsonb, ${param(JSON.stringify(m.headers ?? {}))}::jsonb)`,
+      )
+      .join(', ');
+    // `n` keeps each table's rows in the order the locked path inserts them.
+    const found = await queryRows<{ at: string }>(
+      db,
+      `WITH won AS (
+         UPDATE gates.gates SET state = 'RECEIVED', closed_at = date_trunc('milliseconds', clock_timestamp())
+         WHERE workflow_id = $1::uuid AND gate_key = $2::text AND state = 'PENDING'
+         RETURNING closed_at, to_char(closed_at AT TIME ZONE 'UTC', ${ISO_MS}) AS at
+       ), ledger AS (
+         INSERT INTO gates.human_interactions
+           (workflow_id, gate_key, topic, dedupe_key, payload, payload_hash, origin, actor, created_at)
+         SELECT $1::uuid, $2::text, $3::text, $4::text, $5::jsonb, $6::text, $7::text, $8::text, won.closed_at FROM won
+       ), events AS (
+         INSERT INTO gates.workflow_events (workflow_id, key, value, audit_key)
+         SELECT $1::uuid, e.key, e.value || jsonb_build_object('at', won.at), e.audit_key
+         FROM won CROSS JOIN (VALUES ${events}) AS e(n, key, value, audit_key)
+         ORDER BY e.n
+       ), outbox AS (
+         INSERT INTO gates.outbox (msg_id, subject, payload, headers)
+         SELECT m.msg_id, m.subject, m.payload || jsonb_build_object('at', won.at), m.headers
+         FROM won CROSS JOIN (VALUES ${outbox}) AS m(n, msg_id, subject, payload, headers)
+         ORDER BY m.n
+         ON CONFLICT (msg_id) DO NOTHING
+       )
+       SELECT at FROM won`,
+      params,
+    );
+    return found[0]?.at;
+  }
+}
