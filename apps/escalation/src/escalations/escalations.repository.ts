@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import { execute } from '@gatehouse/persistence';
 import {
   escalationId,
   type EscalationDetail,
@@ -53,7 +54,8 @@ export class EscalationsRepository {
    * timer row; a replay leaves a completed row as it is.
    */
   async recordTimedOut(tx: EntityManager, o: EscalationOutcome): Promise<void> {
-    await tx.query(
+    await execute(
+      tx,
       `INSERT INTO escalation.escalations AS e (id, workflow_id, gate_key, status, action, detail)
        SELECT $1, t.workflow_id, t.gate_key, 'COMPLETED', t.action, $4::jsonb
        FROM escalation.timers t WHERE t.workflow_id = $2 AND t.gate_key = $3
@@ -69,7 +71,8 @@ export class EscalationsRepository {
    * escalation was recorded at the timed-out decision); a no-op when there is none or it ended.
    */
   async complete(tx: EntityManager, o: EscalationOutcome): Promise<void> {
-    await tx.query(
+    await execute(
+      tx,
       `UPDATE escalation.escalations
        SET status = 'COMPLETED', updated_at = now(), detail = detail || $2::jsonb
        WHERE id = $1 AND status = 'STARTED'`,

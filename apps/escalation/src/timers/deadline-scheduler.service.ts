@@ -13,7 +13,8 @@ const RETRY_WHEN_CONTENDED_MS = 250;
 /**
  * The process's one deadline timer. Waiting costs nothing per gate: a single setTimeout is set
  * for the earliest ARMED deadline (one indexed query), and re-armed after each firing, after each
- * timer this process arms or disarms, and every TIMER_RESCAN_S for timers armed elsewhere.
+ * timer this process arms, and every TIMER_RESCAN_S for timers armed elsewhere. (A disarm needs no
+ * re-arm: the wake-up it leaves behind finds nothing due and moves on to the next deadline.)
  * Firing is safe with any number of replicas: claims use FOR UPDATE SKIP LOCKED plus a status check.
  */
 @Injectable()

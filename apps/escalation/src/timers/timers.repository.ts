@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import { execute, queryRows } from '@gatehouse/persistence';
 import type { TimeoutAction } from '@gatehouse/contracts';
 import type { GateDecided, GateOpened } from './gate-event.parser';
 
@@ -30,7 +31,8 @@ export class TimersRepository {
 
   /** Arms the gate's timer unless it already exists (replay) or was disarmed first (out of order). */
   async arm(tx: EntityManager, e: GateOpened): Promise<void> {
-    await tx.query(
+    await execute(
+      tx,
       `INSERT INTO escalation.timers AS t (workflow_id, gate_key, deadline_at, action, policy, status)
        VALUES ($1, $2, $3, $4, $5::jsonb, 'ARMED')
        ON CONFLICT (workflow_id, gate_key) DO UPDATE
@@ -45,7 +47,8 @@ export class TimersRepository {
    * the row is created DISARMED, so the late opened event cannot arm it.
    */
   async disarm(tx: EntityManager, e: GateDecided): Promise<void> {
-    await tx.query(
+    await execute(
+      tx,
       `INSERT INTO escalation.timers AS t (workflow_id, gate_key, deadline_at, action, policy, status)
        VALUES ($1, $2, $3, 'reject', $4::jsonb, 'DISARMED')
        ON CONFLICT (workflow_id, gate_key) DO UPDATE SET status = 'DISARMED' WHERE t.status = 'ARMED'`,
@@ -58,7 +61,8 @@ export class TimersRepository {
    * null when nothing is armed. Served by the partial index timers_armed_idx.
    */
   async msUntilEarliestArmed(): Promise<number | null> {
-    const rows: { ms_until: number | null }[] = await this.ds.query(
+    const rows = await queryRows<{ ms_until: number | null }>(
+      this.ds,
       `SELECT (extract(epoch FROM min(deadline_at) - now()) * 1000)::float8 AS ms_until
        FROM escalation.timers WHERE status = 'ARMED'`,
     );
@@ -72,7 +76,8 @@ export class TimersRepository {
    */
   async claimDue(tx: EntityManager, limit: number): Promise<DueTimer[]> {
     // In a CTE so that the driver answers with the rows (TypeORM returns [rows, count] for a bare UPDATE).
-    const rows: { workflow_id: string; gate_key: string; deadline_at: Date; action: TimeoutAction }[] = await tx.query(
+    const rows = await queryRows<{ workflow_id: string; gate_key: string; deadline_at: Date; action: TimeoutAction }>(
+      tx,
       `WITH fired AS (
          UPDATE escalation.timers SET status = 'FIRED', fired_at = now()
          WHERE (workflow_id, gate_key) IN (
@@ -86,6 +91,11 @@ export class TimersRepository {
        SELECT workflow_id, gate_key, deadline_at, action FROM fired`,
       [limit],
     );
-    return rows.map((r) => ({ workflowId: r.workflow_id, gateKey: r.gate_key, deadlineAt: r.deadline_at, action: r.action }));
+    return rows.map((r) => ({
+      workflowId: r.workflow_id,
+      gateKey: r.gate_key,
+      deadlineAt: r.deadline_at,
+      action: r.action,
+    }));
   }
 }
