@@ -1,12 +1,14 @@
+import { jetstream } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import { Stack } from '../tools/test-support/stack';
 import { runOracle } from '../tools/oracle/run-oracle';
-import { Api } from './support/http';
+import { Api, eventually } from './support/http';
 import { DEFAULT_WORKLOAD, planGateOpen, runReaches, startRun } from './support/scenario';
 
 /**
  * One run through its whole life across the real processes: intent, run, CompileST, the
- * approve-plan gate, a human "yes" (plus a replay and a drift), ApplyPatchST, DecideST,
- * ExecuteST with its child tasks on sbxQ, SUCCESS; the SQL rows are the proof.
+ * approve-plan gate, a human "yes" (plus a replay and a drift), ApplyPatchST, DecideST and
+ * ExecuteST's fan-out in one delivery, the child tasks on sbxQ, SUCCESS; the SQL rows are the proof.
  */
 describe('run lifecycle (e2e)', () => {
   let stack: Stack;
@@ -97,6 +99,28 @@ describe('run lifecycle (e2e)', () => {
       { step_id: 'ExecuteST', n: 1, status: 'SUCCEEDED' },
     ]);
 
+    // The three steps after the decision: one intentQ message, one transaction (started_at is its start).
+    const resumed = await stack.db.query<{ step_id: string; started_at: string }>(
+      `SELECT step_id, started_at::text AS started_at FROM runs.run_steps WHERE run_id = $1 AND step_id <> 'CompileST'`,
+      [wid],
+    );
+    expect(new Set(resumed.map((r) => r.started_at)).size).toBe(1);
+    const stepMessages = await stack.db.query(`SELECT msg_id FROM runs.inbox WHERE consumer = 'runs-intent-q' AND msg_id LIKE '%' || $1 || '%' ORDER BY msg_id`, [wid]);
+    expect(stepMessages).toEqual([{ msg_id: `step:${wid}:ApplyPatchST` }, { msg_id: `step:${wid}:CompileST` }]);
+
+    // The gates service hears of the run once more: when it finished, not at each snapshot.
+    const heard = await eventually(async () => {
+      const rows = await stack.db.query<{ consumer: string; msg_id: string }>(
+        `SELECT consumer, msg_id FROM gates.inbox WHERE msg_id LIKE '%' || $1 || '%' ORDER BY consumer`,
+        [wid],
+      );
+      return rows.some((r) => r.consumer === 'gates-run-finished') ? rows : undefined;
+    }, 20_000, 'gates to consume run-finished');
+    expect(heard).toEqual([
+      { consumer: 'gates-gate-requested', msg_id: `gate-requested:${wid}:approve-plan` },
+      { consumer: 'gates-run-finished', msg_id: `run-finished:${wid}` },
+    ]);
+
     const artifacts = await stack.db.query<{ idx: number; task_key: string }>(
       `SELECT idx, task_key FROM runs.artifacts WHERE run_id = $1 AND step_id = 'ExecuteST' ORDER BY idx`,
       [wid],
@@ -117,6 +141,37 @@ describe('run lifecycle (e2e)', () => {
 
     const gates = await stack.db.query(`SELECT state FROM gates.gates WHERE workflow_id = $1`, [wid]);
     expect(gates).toEqual([{ state: 'RECEIVED' }]);
+  });
+
+  it('cancels the pending plan gate of a run that ends while waiting, and disarms its timer', async () => {
+    const wid = await startRun(api);
+    await planGateOpen(api, wid);
+    // ApplyPatchST for a run nobody approved can never succeed: the run ends MAX_RECOVERY_ATTEMPTS_EXCEEDED.
+    const nc = await connect({ servers: stack.nats.url.split(',') });
+    try {
+      await jetstream(nc).publish(`q.intentQ.tenant-a`, JSON.stringify({ runId: wid, stepId: 'ApplyPatchST' }), {
+        msgID: `stray-${wid}`,
+      });
+    } finally {
+      await nc.close();
+    }
+    await runReaches(api, wid, 'MAX_RECOVERY_ATTEMPTS_EXCEEDED');
+    const gate = await eventually(async () => {
+      const res = await api.get(`/api/runs/${wid}/gates/approve-plan`);
+      return res.body.state === 'CANCELLED' ? res.body : undefined;
+    }, 20_000, 'the plan gate cancelled');
+    expect(gate.decision).toBeNull();
+    const timer = await eventually(async () => {
+      const [row] = await stack.db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM escalation.inbox WHERE msg_id = $1`,
+        [`gate-cancelled:${wid}:approve-plan`],
+      );
+      return row.n === 1 ? row : undefined;
+    }, 20_000, 'escalation to hear of the cancellation');
+    expect(timer.n).toBe(1);
+    const reply = await api.post(`/api/runs/${wid}/gates/approve-plan/reply`, { payload: { choice: 'yes' }, dedupeKey: `late-${wid}` });
+    expect(reply.status).toBe(409);
+    expect(reply.body.error).toBe('GATE_CLOSED');
   });
 
   it('wakes a long-poll when the reply lands, not at its timeout', async () => {

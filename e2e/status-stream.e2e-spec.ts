@@ -30,6 +30,8 @@ describe('run status stream (e2e)', () => {
     expect(lines[lines.length - 1]).toMatchObject({ workflowID: wid, status: 'SUCCESS' });
     expect(lines.slice(0, -1).every((l) => l.status !== 'SUCCESS')).toBe(true);
     for (let i = 1; i < lines.length; i++) expect(JSON.stringify(lines[i])).not.toEqual(JSON.stringify(lines[i - 1]));
+    // ApplyPatchST, DecideST and ExecuteST's fan-out commit together: no snapshot stops between them.
+    expect(lines.map((l) => l.lastStep)).not.toContain('ApplyPatchST');
   });
 
   it('answers 404 for an unknown run', async () => {

@@ -5,12 +5,24 @@ import exec from 'k6/execution';
 import { SCENARIOS, setupRuns, reply } from './lib.js';
 
 const S = SCENARIOS['load-1k'];
+// -e REPLY_RATE=R: open loop, R replies a second whatever their latency (the runner's --rate R);
+// otherwise S.concurrency closed-loop VUs.
+const RATE = Number(__ENV.REPLY_RATE || 0);
 
 export const options = {
   setupTimeout: '20m',
   batchPerHost: S.concurrency,
   scenarios: {
-    load: { executor: 'shared-iterations', vus: S.concurrency, iterations: S.runs, maxDuration: '20m' },
+    load: RATE
+      ? {
+          executor: 'constant-arrival-rate',
+          rate: RATE,
+          timeUnit: '1s',
+          duration: `${Math.ceil(S.runs / RATE)}s`,
+          preAllocatedVUs: Math.min(S.runs, Math.max(S.concurrency, RATE)),
+          maxVUs: S.runs,
+        }
+      : { executor: 'shared-iterations', vus: S.concurrency, iterations: S.runs, maxDuration: '20m' },
   },
   thresholds: {
     'http_req_failed{name:reply}': ['rate==0'],

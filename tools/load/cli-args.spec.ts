@@ -58,9 +58,16 @@ describe('parseLoadArgs', () => {
     [['--scenario', 'short', '--spawn', '--baseline', '--no-baseline'], /contradict/],
     [['--scenario', 'short', '--base-url', 'ftp://x', '--database-url', 'postgres://x/y'], /http: or https:/],
     [['--scenario', 'short', '--spawn', '--bogus'], /bogus/],
+    [['--scenario', 'short', '--spawn', '--rate', '0'], /--rate must be an integer >= 1/],
+    [['--scenario', 'idle-gates', '--spawn', '--rate', '100'], /reply scenarios only/],
   ])('refuses %j', (argv, message) => {
     expect(() => parseLoadArgs(argv as string[])).toThrow(UsageError);
     expect(() => parseLoadArgs(argv as string[])).toThrow(message as RegExp);
+  });
+
+  it('reads an open-loop reply rate', () => {
+    expect(parseLoadArgs(['--scenario', 'load-1k', '--spawn', '--rate', '250'])).toMatchObject({ rate: 250 });
+    expect(parseLoadArgs(['--scenario', 'load-1k', '--spawn']).rate).toBeUndefined();
   });
 
   it('lets the baseline run with a database and NATS only', () => {

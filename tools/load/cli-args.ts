@@ -27,6 +27,11 @@ export interface LoadArgs {
    * it is resumed (SIGCONT) right after, and every check still applies.
    */
   isolateReplies: boolean;
+  /**
+   * Open-loop replies: this many a second on a fixed schedule, whatever the answers' latency,
+   * instead of `concurrency` closed-loop workers. For "the rate it takes at p99 < X ms".
+   */
+  rate?: number;
   quiet: boolean;
 }
 
@@ -34,7 +39,7 @@ export const USAGE = `usage: node dist/tools/load/runner.js --scenario <load-1k|
          (--spawn | --base-url URL --database-url URL [--nats-url URL])
          [--runs N] [--concurrency N] [--repeat K] [--no-baseline] [--baseline-pool N]
          [--env KEY=VALUE ...] [--gate-timeout-s S] [--terminal-timeout-s S] [--idle-s S]
-         [--out-dir DIR] [--profile-dir DIR] [--isolate-replies] [--quiet]`;
+         [--out-dir DIR] [--profile-dir DIR] [--isolate-replies] [--rate R] [--quiet]`;
 
 export class UsageError extends Error {}
 
@@ -83,6 +88,7 @@ export function parseLoadArgs(argv: string[]): LoadArgs {
         'out-dir': { type: 'string' },
         'profile-dir': { type: 'string' },
         'isolate-replies': { type: 'boolean', default: false },
+        rate: { type: 'string' },
         quiet: { type: 'boolean', default: false },
       },
     }).values;
@@ -114,6 +120,9 @@ export function parseLoadArgs(argv: string[]): LoadArgs {
   if (parsed['isolate-replies'] && !parsed.spawn) {
     throw new UsageError('--isolate-replies applies to a spawned stack only');
   }
+  if (parsed.rate !== undefined && ['baseline', 'idle-gates'].includes(parsed.scenario)) {
+    throw new UsageError('--rate paces replies: it applies to the reply scenarios only');
+  }
   return {
     scenario: parsed.scenario,
     spawn: parsed.spawn as boolean,
@@ -132,6 +141,7 @@ export function parseLoadArgs(argv: string[]): LoadArgs {
     outDir: parsed['out-dir'],
     profileDir: parsed['profile-dir'],
     isolateReplies: parsed['isolate-replies'] as boolean,
+    rate: int(parsed.rate, 'rate'),
     quiet: parsed.quiet as boolean,
   };
 }

@@ -50,7 +50,10 @@ export function summarizeScenario(r: ScenarioReport): string {
     `replies accepted ${c.accepted}; duplicates ${c.duplicates}/${c.expectedDuplicates}; conflicts ${c.conflicts}/${c.expectedConflicts}`,
     `errors ${r.http.errors} ${JSON.stringify(r.http.errorsByStatus)}; 5xx ${r.http.fiveXx}`,
     `throughput: ${r.phases.reply.repliesPerS} accepted replies/s (${r.phases.reply.requestsPerS} reply-phase requests/s) over ${r.phases.reply.wallS} s` +
-      (r.phases.reply.isolated ? ' [runs service paused: the reply path alone]' : ''),
+      (r.phases.reply.isolated ? ' [runs service paused: the reply path alone]' : '') +
+      (r.phases.reply.offeredRatePerS
+        ? ` [open loop: ${r.phases.reply.offeredRatePerS}/s offered, send lag p99 ${r.phases.reply.sendLagMs?.p99} ms]`
+        : ''),
   ];
   if (r.baseline) lines.push(baselineLine(r.baseline));
   if (r.baseline?.cpuMsPerUnit) lines.push(`  cpu ms per raw unit: ${JSON.stringify(r.baseline.cpuMsPerUnit)}`);

@@ -66,6 +66,7 @@ async function runOnce(args: LoadArgs, log: (l: string) => void): Promise<LoadRe
       gateTimeoutS: args.gateTimeoutS,
       terminalTimeoutS: args.terminalTimeoutS,
       isolateReplies: args.isolateReplies,
+      replyRatePerS: args.rate,
       log,
     }),
   );

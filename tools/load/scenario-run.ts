@@ -70,6 +70,9 @@ export interface ScenarioReport {
       requestsPerS: number;
       /** True when the runs service was paused during the phase (the reply path alone). */
       isolated: boolean;
+      /** Open loop (`--rate`): the offered replies/s and how late the runner sent against it. */
+      offeredRatePerS?: number;
+      sendLagMs?: { p99: number; max: number };
       postgres: PgSamplerReport;
       /** Database activity during the reply phase, per accepted reply. */
       pgCounters: PgCounterDelta;
@@ -110,8 +113,13 @@ export interface ScenarioRunOptions {
   terminalTimeoutS: number;
   /** Pause the runs service during the reply phase (see LoadArgs.isolateReplies). */
   isolateReplies?: boolean;
+  /** Open-loop reply rate (see LoadArgs.rate); closed loop at the scenario's concurrency without it. */
+  replyRatePerS?: number;
   log: (line: string) => void;
 }
+
+/** Sockets the runner may open: an open loop needs one per reply in flight, however many. */
+const OPEN_LOOP_MAX_SOCKETS = 512;
 
 /** read/write system calls per unit of work, by process, over a window. */
 export function syscallsPer(cpu: CpuWindowReport, units: number): Record<string, number> {
@@ -146,7 +154,7 @@ export async function runScenario(o: ScenarioRunOptions): Promise<ScenarioReport
   const machine = await machineInfo();
   const sampler = new PgSampler(target.databaseUrl);
   await sampler.connect();
-  const http = new LoadHttpClient(target.baseUrl, s.concurrency);
+  const http = new LoadHttpClient(target.baseUrl, o.replyRatePerS ? OPEN_LOOP_MAX_SOCKETS : s.concurrency);
   try {
     const cpu = new CpuWindow();
     const watched = () =>
@@ -210,7 +218,9 @@ export async function runScenario(o: ScenarioRunOptions): Promise<ScenarioReport
     }
     target.toggleProfilers?.();
     const started = process.hrtime.bigint();
-    const { counts, acceptedWids } = await sendReplies(http, ready, plan, s.concurrency);
+    const pacing = o.replyRatePerS ? { ratePerS: o.replyRatePerS } : { concurrency: s.concurrency };
+    if (o.replyRatePerS) log(`reply: open loop at ${o.replyRatePerS} replies/s`);
+    const { counts, acceptedWids, paced } = await sendReplies(http, ready, plan, pacing);
     const replyS = Number(process.hrtime.bigint() - started) / 1e9;
     if (target.toggleProfilers) {
       target.toggleProfilers();
@@ -259,6 +269,9 @@ export async function runScenario(o: ScenarioRunOptions): Promise<ScenarioReport
           repliesPerS,
           requestsPerS: replyS > 0 ? round(requests / replyS) : 0,
           isolated: o.isolateReplies === true,
+          ...(o.replyRatePerS && paced
+            ? { offeredRatePerS: o.replyRatePerS, sendLagMs: { p99: paced.lagP99Ms, max: paced.lagMaxMs } }
+            : {}),
           postgres,
           pgCounters: counterDelta(counters0, counters1, counts.accepted),
         },

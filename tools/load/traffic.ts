@@ -1,6 +1,6 @@
 import { PLAN_GATE_KEY } from '@gatehouse/contracts';
 import type { LoadHttpClient } from './http-client';
-import { runPool, sleep } from './pool';
+import { runAtRate, runPool, sleep, type PacedRun } from './pool';
 import type { FollowUp } from './reply-plan';
 import type { Scenario } from './scenarios';
 
@@ -106,16 +106,19 @@ export interface ReplyCounts {
   distinctDedupeKeys: number;
 }
 
+/** Closed loop (`concurrency` workers) or open loop (`ratePerS` arrivals a second). */
+export type Pacing = { concurrency: number } | { ratePerS: number };
+
 /** Each gate's reply, then its follow-up (an exact replay or a drift) once the reply has answered. */
 export async function sendReplies(
   http: LoadHttpClient,
   wids: readonly string[],
   plan: readonly FollowUp[],
-  concurrency: number,
-): Promise<{ counts: ReplyCounts; acceptedWids: string[] }> {
+  pacing: Pacing,
+): Promise<{ counts: ReplyCounts; acceptedWids: string[]; paced?: PacedRun }> {
   const counts: ReplyCounts = { accepted: 0, duplicates: 0, conflicts: 0, distinctDedupeKeys: wids.length };
   const acceptedWids: string[] = [];
-  await runPool(wids, concurrency, async (wid, i) => {
+  const one = async (wid: string, i: number) => {
     const body = replyBody(wid);
     const res = await http.post('reply', replyPath(wid), body);
     const accepted =
@@ -142,6 +145,11 @@ export async function sendReplies(
       if (http.judge('drift', replyPath(wid), drift, ok ? undefined : 'expected 409 DEDUPE_CONFLICT'))
         counts.conflicts++;
     }
-  });
+  };
+  if ('ratePerS' in pacing) {
+    const paced = await runAtRate(wids, pacing.ratePerS, one);
+    return { counts, acceptedWids, paced };
+  }
+  await runPool(wids, pacing.concurrency, one);
   return { counts, acceptedWids };
 }
