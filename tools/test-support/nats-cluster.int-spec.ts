@@ -75,4 +75,61 @@ describe('startNatsCluster (three private nodes)', () => {
       await new Promise((r) => setTimeout(r, 250));
     }
   }, 90_000);
+
+  /**
+   * Two of three nodes: the meta group has a quorum but an R3 stream has no place to go. Waits
+   * out a meta-leader election (timeouts) until the cluster says exactly that.
+   */
+  async function placementRefused(): Promise<void> {
+    const jsm = await jetstreamManager(nc, { checkAPI: false, timeout: 2_000 });
+    const until = Date.now() + 30_000;
+    for (;;) {
+      const err = await jsm.streams
+        .add({ name: 'probe-r3', subjects: ['probe.r3'], num_replicas: 3 })
+        .then(() => new Error('an R3 stream was placed on two nodes'), (e: Error) => e);
+      if (/no suitable peers/i.test(err.message)) return;
+      if (/placed on two nodes/.test(err.message) || Date.now() > until) throw err;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+
+  /** Removes one stream so that provisioning has to place it again (already gone is fine). */
+  async function dropSysStream(): Promise<void> {
+    const jsm = await jetstreamManager(nc);
+    await jsm.streams.delete(STREAMS.sys.name).catch((err: Error) => {
+      if (!/not found/i.test(err.message)) throw err;
+    });
+  }
+
+  it('provisioning waits for a node that has not joined yet instead of failing', async () => {
+    await dropSysStream();
+    const absent = 2;
+    await cluster.stopNode(absent, 'SIGTERM');
+    await placementRefused();
+
+    const started = Date.now();
+    const rejoin = new Promise<void>((resolve, reject) =>
+      setTimeout(() => cluster.restartNode(absent).then(resolve, reject), 2_000),
+    );
+    await provisionStreams(nc, { replicas: 3 });
+    await rejoin;
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2_000);
+    const sys = (await streamStates(cluster.url)).find((s) => s.name === STREAMS.sys.name)!;
+    expect(sys.replicas).toBe(3);
+    expect(sys.peers).toHaveLength(2);
+  }, 90_000);
+
+  it('gives up with the cluster error once clusterWaitMs has passed', async () => {
+    await dropSysStream();
+    await cluster.stopNode(1, 'SIGTERM');
+    try {
+      await placementRefused();
+      const started = Date.now();
+      await expect(provisionStreams(nc, { replicas: 3, clusterWaitMs: 1_500 })).rejects.toThrow(/no suitable peers/i);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1_000);
+    } finally {
+      await cluster.restartNode(1);
+    }
+    await provisionStreams(nc, { replicas: 3 });
+  }, 90_000);
 });

@@ -23,6 +23,38 @@ const NS = 1_000_000_000;
 export interface ProvisionOptions {
   /** Stream replicas: 1 on a single server, 3 on a cluster. */
   replicas?: number;
+  /**
+   * How long to keep retrying while the cluster is still forming (no meta leader yet, or fewer
+   * peers known than the replicas asked for). Default 60 s; then the last error is thrown.
+   */
+  clusterWaitMs?: number;
+}
+
+const RETRY_STEP_MS = 250;
+
+/**
+ * Errors a JetStream cluster gives while it forms or elects, which go away by themselves:
+ * "no suitable peers for placement" (10005) before every node has joined the meta group,
+ * "JetStream system temporarily unavailable" (10008) and 503s during an election, and
+ * request timeouts while there is no meta leader to answer.
+ */
+export function isClusterForming(err: unknown): boolean {
+  const e = err as { code?: number | string; status?: number; message?: string; name?: string };
+  if (e?.code === 10005 || e?.code === 10008 || e?.status === 503) return true;
+  const text = `${e?.name ?? ''} ${e?.message ?? ''}`;
+  return /no suitable peers|temporarily unavailable|timeout|no responders/i.test(text);
+}
+
+/** Runs one provisioning step again, with a fixed pause, while the cluster is forming. */
+async function whileForming<T>(deadline: number, step: () => Promise<T>): Promise<T> {
+  for (;;) {
+    try {
+      return await step();
+    } catch (err) {
+      if (!isClusterForming(err) || Date.now() + RETRY_STEP_MS > deadline) throw err;
+      await new Promise((r) => setTimeout(r, RETRY_STEP_MS));
+    }
+  }
 }
 
 function streamConfig(def: StreamDefinition, replicas: number): Partial<StreamConfig> & { name: string } {
@@ -95,12 +127,13 @@ function isNotFound(err: unknown): boolean {
 
 /**
  * Creates or updates every stream and consumer and deletes retired consumers. Safe to run from
- * many processes at once.
+ * many processes at once, and while a cluster is still forming (it waits, up to clusterWaitMs).
  */
 export async function provisionStreams(nc: NatsConnection, options: ProvisionOptions = {}): Promise<void> {
-  const jsm = await jetstreamManager(nc);
+  const deadline = Date.now() + (options.clusterWaitMs ?? 60_000);
+  const jsm = await whileForming(deadline, () => jetstreamManager(nc));
   const replicas = options.replicas ?? 1;
-  for (const def of Object.values(STREAMS)) await ensureStream(jsm, def, replicas);
-  for (const def of Object.values(CONSUMERS)) await ensureConsumer(jsm, def);
-  for (const def of RETIRED_CONSUMERS) await retireConsumer(jsm, def);
+  for (const def of Object.values(STREAMS)) await whileForming(deadline, () => ensureStream(jsm, def, replicas));
+  for (const def of Object.values(CONSUMERS)) await whileForming(deadline, () => ensureConsumer(jsm, def));
+  for (const def of RETIRED_CONSUMERS) await whileForming(deadline, () => retireConsumer(jsm, def));
 }
