@@ -80,8 +80,15 @@ async function ensureStream(jsm: JetStreamManager, def: StreamDefinition, replic
     try {
       await jsm.streams.add(config);
     } catch (addErr) {
-      // Another process created it between our info and add: fine.
-      if (!/already in use|already exists/i.test(String((addErr as Error).message))) throw addErr;
+      // Another process created it between our info and add. The server says so as "already in
+      // use", or, when both adds are in flight at once, as "subjects overlap with an existing
+      // stream": whichever it says, a stream of this name now existing is all that matters.
+      const exists = await jsm.streams.info(def.name).then(
+        () => true,
+        () => false,
+      );
+      if (!exists) throw addErr;
+      await jsm.streams.update(def.name, config);
     }
   }
 }
