@@ -11,6 +11,7 @@ import {
   type Infra,
 } from '../../test/messaging-fixtures';
 import type { ConsumerDefinition } from '../jetstream/definitions';
+import { writeOutbox } from '../outbox/outbox-message';
 import { ConsumerRunner, type ConsumerRunnerOptions, type Outcome } from './consumer-runner';
 import type { InboundMessage } from './inbound-message';
 import type { MessageHandler } from './message-handler';
@@ -53,6 +54,24 @@ class EffectHandler implements MessageHandler<void> {
       key,
       msg.deliveryCount,
     ]);
+    if (this.fail(msg)) throw new Error(`fails on delivery ${msg.deliveryCount}`);
+  }
+}
+
+/**
+ * Writes two outbox messages per apply: its own, and one every delivery of the test writes (the same
+ * fact announced twice, to be written once). `fail` can make a delivery throw after its writes.
+ */
+class AnnouncingHandler implements MessageHandler<void> {
+  constructor(
+    readonly consumer: ConsumerDefinition,
+    private readonly shared: string,
+    private readonly fail: (msg: InboundMessage) => boolean = () => false,
+  ) {}
+
+  async handle(tx: EntityManager, msg: InboundMessage): Promise<void> {
+    await writeOutbox(tx, SCHEMA, [{ msgId: `own:${msg.msgId}`, subject: 'evt.test.own', payload: { id: msg.msgId } }]);
+    await writeOutbox(tx, SCHEMA, [{ msgId: this.shared, subject: 'evt.test.shared', payload: { by: msg.msgId } }]);
     if (this.fail(msg)) throw new Error(`fails on delivery ${msg.deliveryCount}`);
   }
 }
@@ -296,6 +315,54 @@ describe('ConsumerRunner group commit (real Postgres + private nats-server)', ()
     // Its inbox row (written with the dead letter) makes a redelivery a no-op.
     expect(rows.get(poison)!.inboxXid).not.toBeNull();
     await expectSettledOnServer(def);
+  });
+
+  /** The outbox rows whose ids start with `prefix`, in outbox order, with the transaction and command that wrote each. */
+  async function outboxRows(prefix: string) {
+    return infra.db.query<{ msg_id: string; xid: string; cmd: string; payload: { id?: string; by?: string } }>(
+      `SELECT msg_id, xmin::text AS xid, cmin::text AS cmd, payload FROM ${SCHEMA}.outbox
+       WHERE msg_id LIKE $1 || '%' ORDER BY id`,
+      [prefix],
+    );
+  }
+
+  it("writes a batch's outbox messages in one statement, in the order its handlers wrote them, each fact once", async () => {
+    const { def, subject } = await newConsumer();
+    const tag = randomUUID();
+    const ids = Array.from({ length: 5 }, (_, i) => `ann-${tag}-${i}`);
+    const shared = `ann-${tag}-shared`;
+    await publishAll(subject, ids);
+    const { runner } = newRunner(new AnnouncingHandler(def, shared));
+
+    expect(await runner.processBatch(await fetch(def, ids.length))).toEqual(ids.map(() => 'applied'));
+    const own = await outboxRows(`own:ann-${tag}`);
+    const all = await outboxRows(`ann-${tag}`);
+    expect(own.map((r) => r.msg_id)).toEqual(ids.map((id) => `own:${id}`));
+    // The shared fact is written once, by the first handler that announced it.
+    expect(all.map((r) => [r.msg_id, r.payload.by])).toEqual([[shared, ids[0]]]);
+    const written = [...own, ...all];
+    // One transaction, the batch's (its inbox rows), and one command within it.
+    const inbox = (await applied(def, ids)).get(ids[0])!.inboxXid;
+    expect(new Set(written.map((r) => r.xid))).toEqual(new Set([inbox]));
+    expect(new Set(written.map((r) => r.cmd)).size).toBe(1);
+  });
+
+  it('writes no outbox message of a rolled-back batch twice; the failed delivery writes none', async () => {
+    const { def, subject } = await newConsumer();
+    const tag = randomUUID();
+    const ids = Array.from({ length: 4 }, (_, i) => `annfail-${tag}-${i}`);
+    const failing = ids[2];
+    await publishAll(subject, ids);
+    const { runner } = newRunner(
+      new AnnouncingHandler(def, `annfail-${tag}-shared`, (m) => m.msgId === failing && m.deliveryCount === 1),
+    );
+
+    expect(await runner.processBatch(await fetch(def, ids.length))).toEqual(['applied', 'applied', 'retry', 'applied']);
+    const own = await outboxRows(`own:annfail-${tag}`);
+    expect(own.map((r) => r.msg_id)).toEqual(ids.filter((id) => id !== failing).map((id) => `own:${id}`));
+    expect((await outboxRows(`annfail-${tag}`)).map((r) => r.payload.by)).toEqual([ids[0]]);
+    // Settled one by one after the rollback: each delivery's own transaction.
+    expect(new Set(own.map((r) => r.xid)).size).toBe(3);
   });
 
   it('applies a message id once when it comes twice in one batch and again in a later batch', async () => {

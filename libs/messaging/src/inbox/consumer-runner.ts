@@ -1,7 +1,7 @@
 import type { ConsumerMessages, JetStreamClient, JsMsg } from '@nats-io/jetstream';
 import type { DataSource } from 'typeorm';
 import { isUnavailableDbError } from '@gatehouse/persistence';
-import { assertSchemaName } from '../outbox/outbox-message';
+import { assertSchemaName, withBufferedOutbox } from '../outbox/outbox-message';
 import { redeliveryDelayMs } from './backoff';
 import { Limiter } from './limiter';
 import { InboundMessage, PoisonMessageError } from './inbound-message';
@@ -57,8 +57,8 @@ interface Delivery<P> {
  *
  * Deliveries that are already waiting when a transaction can start are committed together (up to
  * `batchMax`): one inbox INSERT for all of them, each new one's handler in arrival order, one
- * commit, then the acks. A lone delivery is never held back to wait for others. If anything in a
- * batch fails, the batch is rolled back and its deliveries go one by one through the
+ * outbox INSERT for what the handlers wrote, one commit, then the acks. A lone delivery is never
+ * held back to wait for others. If anything in a batch fails, the batch is rolled back and its deliveries go one by one through the
  * single-delivery path, which does the per-message retry and dead-letter accounting.
  */
 export class ConsumerRunner<P = void> {
@@ -226,7 +226,7 @@ export class ConsumerRunner<P = void> {
     try {
       applied = await this.ds.transaction(async (tx) => {
         if (!(await claimInbox(tx, this.schema, this.name, inbound))) return false;
-        await this.handler.handle(tx, inbound, prepared.value);
+        await withBufferedOutbox(tx, () => this.handler.handle(tx, inbound, prepared.value));
         return true;
       });
     } catch (err) {
@@ -251,17 +251,20 @@ export class ConsumerRunner<P = void> {
           this.name,
           batch.map((d) => d.inbound),
         );
-        const result: Outcome[] = [];
-        for (const { inbound, prepared } of batch) {
-          // The first delivery of a new id applies it; a second one in the same batch is a duplicate.
-          if (!fresh.delete(inbound.msgId)) {
-            result.push('duplicate');
-            continue;
+        // The batch's outbox rows are written together once every handler has run.
+        return withBufferedOutbox(tx, async () => {
+          const result: Outcome[] = [];
+          for (const { inbound, prepared } of batch) {
+            // The first delivery of a new id applies it; a second one in the same batch is a duplicate.
+            if (!fresh.delete(inbound.msgId)) {
+              result.push('duplicate');
+              continue;
+            }
+            await this.handler.handle(tx, inbound, (prepared as { value: P }).value);
+            result.push('applied');
           }
-          await this.handler.handle(tx, inbound, (prepared as { value: P }).value);
-          result.push('applied');
-        }
-        return result;
+          return result;
+        });
       });
     } catch (err) {
       this.logger.warn(

@@ -24,6 +24,36 @@ export function assertSchemaName(schema: string): string {
 export async function writeOutbox(tx: EntityManager, schema: string, messages: OutboxMessage[]): Promise<void> {
   if (messages.length === 0) return;
   const s = assertSchemaName(schema);
+  const buffered = buffers.get(tx);
+  if (!buffered) return insertOutbox(tx, s, messages);
+  const pending = buffered.get(s);
+  if (pending) pending.push(...messages);
+  else buffered.set(s, [...messages]);
+}
+
+/** Outbox rows held back until the end of a transaction's work, by schema; see withBufferedOutbox. */
+const buffers = new WeakMap<EntityManager, Map<string, OutboxMessage[]>>();
+
+/**
+ * Runs `work` with the outbox writes made on `tx` held back, then writes them in one statement per
+ * schema, in the order they were written, before returning (so still inside the transaction). A
+ * group-committed batch of deliveries thus inserts its outbox rows once, not once per delivery.
+ * If `work` throws, nothing is written (the transaction is rolled back anyway).
+ */
+export async function withBufferedOutbox<T>(tx: EntityManager, work: () => Promise<T>): Promise<T> {
+  if (buffers.has(tx)) return work();
+  const buffered = new Map<string, OutboxMessage[]>();
+  buffers.set(tx, buffered);
+  try {
+    const result = await work();
+    for (const [schema, messages] of buffered) await insertOutbox(tx, schema, messages);
+    return result;
+  } finally {
+    buffers.delete(tx);
+  }
+}
+
+async function insertOutbox(tx: EntityManager, s: string, messages: OutboxMessage[]): Promise<void> {
   await execute(
     tx,
     `INSERT INTO ${s}.outbox (msg_id, subject, payload, headers)
