@@ -41,11 +41,19 @@ export class ArtifactsRepository {
     return r !== undefined && !isTerminalRunStatus(r.status) && !r.done;
   }
 
-  async insert(db: Db, a: NewArtifact): Promise<boolean> {
+  /**
+   * Inserts the task's artifact unless the task already left one, whatever the attempt that produced
+   * it; returns whether it did. Callers hold the run's lock, so no other transaction writes one between
+   * the check and the insert (which take one snapshot, after the lock).
+   */
+  async insertFirst(db: Db, a: NewArtifact): Promise<boolean> {
     const rows = await queryRows(
       db,
       `INSERT INTO runs.artifacts (run_id, step_id, task_key, attempt, idx, content)
-       VALUES ($1, $2, $3, $4, $5, $6::jsonb)
+       SELECT $1, $2, $3, $4, $5, $6::jsonb
+       WHERE NOT EXISTS (
+         SELECT 1 FROM runs.artifacts WHERE run_id = $1 AND step_id = $2 AND task_key = $3 AND idx = $5
+       )
        ON CONFLICT (run_id, step_id, task_key, attempt, idx) DO NOTHING RETURNING 1`,
       [a.runId, a.stepId, a.taskKey, a.attempt, a.idx, JSON.stringify(a.content)],
     );

@@ -50,9 +50,12 @@ export class ChildTaskService {
       this.logger.debug(`run ${run.id} is ${run.status}; ${task.taskKey} dropped`);
       return;
     }
-    if (await this.artifacts.exists(tx, run.id, StepId.EXECUTE, task.taskKey, task.idx)) return;
-    if (!result) throw new Error(`run ${run.id}: no sandbox result for ${task.taskKey}; retrying`);
-    const inserted = await this.artifacts.insert(tx, {
+    if (!result) {
+      // prepare() found the task done (or its run finished) and so did not call the sandbox.
+      if (await this.artifacts.exists(tx, run.id, StepId.EXECUTE, task.taskKey, task.idx)) return;
+      throw new Error(`run ${run.id}: no sandbox result for ${task.taskKey}; retrying`);
+    }
+    const inserted = await this.artifacts.insertFirst(tx, {
       runId: run.id,
       stepId: StepId.EXECUTE,
       taskKey: task.taskKey,
