@@ -795,5 +795,58 @@ describe('gateway over HTTP (integration)', () => {
       await new Promise((r) => setTimeout(r, 200));
       expect(rpcCalls('rpc.runs.get-run').length).toBe(before);
     });
+
+    /** Resolves with the stream's lines once it ends; fails if it has not ended within `ms`. */
+    async function streamEnds(res: Response, ms: number): Promise<Array<{ status: string; lastStep: string }>> {
+      let timer: NodeJS.Timeout | undefined;
+      const text = await Promise.race([
+        res.text(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`the stream did not end within ${ms} ms`)), ms);
+        }),
+      ]).finally(() => clearTimeout(timer));
+      return text
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+    }
+
+    it('reads again after a failed re-read, without waiting for another event', async () => {
+      const id = wid();
+      let view = runView(id, 'PENDING', 'CompileST', 'APPROVE_PLAN');
+      let silent = false;
+      handlers.set('rpc.runs.get-run', () => (silent ? undefined : { response: view }));
+      const res = await fetch(`${base}/api/runs/${id}/stream/status`);
+      expect(res.status).toBe(200);
+      // The read this event triggers gets no answer (runs away); the change it announced is not lost.
+      silent = true;
+      nc.publish(subjects.runUpdated(id), '{}');
+      await eventually(() => (rpcCalls('rpc.runs.get-run').length >= 2 ? true : undefined));
+      view = runView(id, 'SUCCESS', 'ExecuteST');
+      silent = false;
+      const lines = await streamEnds(res, 8000);
+      expect(lines.map((l) => [l.status, l.lastStep])).toEqual([
+        ['PENDING', 'CompileST'],
+        ['SUCCESS', 'ExecuteST'],
+      ]);
+    });
+
+    // Last in this block: it restarts the NATS server under the gateway and the fake services.
+    it('reads every open stream again when NATS comes back: a change announced meanwhile still shows', async () => {
+      const id = wid();
+      let view = runView(id, 'PENDING', 'CompileST', 'APPROVE_PLAN');
+      handlers.set('rpc.runs.get-run', () => ({ response: view }));
+      const res = await fetch(`${base}/api/runs/${id}/stream/status`);
+      expect(res.status).toBe(200);
+      await nats.stop();
+      // The run ends while the gateway is disconnected: its run-updated event reaches no one.
+      view = runView(id, 'SUCCESS', 'ExecuteST');
+      await nats.restart();
+      const lines = await streamEnds(res, 15_000);
+      expect(lines.map((l) => [l.status, l.lastStep])).toEqual([
+        ['PENDING', 'CompileST'],
+        ['SUCCESS', 'ExecuteST'],
+      ]);
+    }, 30_000);
   });
 });

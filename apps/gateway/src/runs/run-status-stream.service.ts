@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { isTerminalRunStatus, subjects, type RunView } from '@gatehouse/contracts';
 import { NATS_CONNECTION } from '@gatehouse/messaging';
@@ -12,19 +12,40 @@ export interface StatusSink {
   end(): void;
 }
 
+/** After a failed re-read (runs not answering), how long an open stream waits to read again. */
+export const STATUS_RETRY_MS = 1_000;
+
 /**
  * GET /api/runs/:wid/stream/status: one NDJSON line per change of the run's snapshot. A UX channel,
  * never the truth: each `run-updated` event only triggers a re-read of the run, so lost, repeated or
- * reordered events cannot produce a wrong line, only fewer lines.
+ * reordered events cannot produce a wrong line, only fewer lines. Events are core NATS, so those
+ * published while the gateway was disconnected are lost: every open stream reads again when the
+ * connection comes back, and a failed read is tried again, so a missed change (even the terminal
+ * one, which ends the stream) still shows.
  */
 @Injectable()
-export class RunStatusStreamService {
+export class RunStatusStreamService implements OnApplicationBootstrap {
   private readonly logger = new Logger('RunStatusStream');
+  /** The re-read of every open stream, for a reconnect to call. */
+  private readonly streams = new Set<() => void>();
 
   constructor(
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
     private readonly runs: RunsClient,
   ) {}
+
+  onApplicationBootstrap(): void {
+    void this.rereadOnReconnect();
+  }
+
+  /** Ends when the connection is closed. */
+  private async rereadOnReconnect(): Promise<void> {
+    for await (const status of this.nc.status()) {
+      if (status.type !== 'reconnect' || this.streams.size === 0) continue;
+      this.logger.log({ streams: this.streams.size, msg: 'NATS reconnected; open status streams read again' });
+      for (const reread of this.streams) reread();
+    }
+  }
 
   /**
    * Resolves once the first snapshot is written; rejects (before writing anything) when the run is
@@ -38,10 +59,14 @@ export class RunStatusStreamService {
     let reading = false;
     let again = false;
 
+    let retry: NodeJS.Timeout | undefined;
+
     const stop = () => {
       if (done) return;
       done = true;
       sub.unsubscribe();
+      this.streams.delete(reread);
+      clearTimeout(retry);
       signal.removeEventListener('abort', stop);
     };
     const emit = (run: RunView) => {
@@ -73,16 +98,25 @@ export class RunStatusStreamService {
         reading = false;
       }
     };
+    const reread = (): void => {
+      if (done) return;
+      pump().catch((e) => {
+        this.logger.warn({ workflowId: id, correlationId, err: String(e), msg: 'status re-read failed; trying again' });
+        if (done || retry) return;
+        retry = setTimeout(() => {
+          retry = undefined;
+          reread();
+        }, STATUS_RETRY_MS);
+      });
+    };
 
     // Subscribe before the first read, so a change between the two is not missed.
     const sub = this.nc.subscribe(subjects.runUpdated(id), {
       callback: (err) => {
-        if (err || done) return;
-        pump().catch((e) =>
-          this.logger.warn({ workflowId: id, correlationId, err: String(e), msg: 'status re-read failed' }),
-        );
+        if (!err) reread();
       },
     });
+    this.streams.add(reread);
     signal.addEventListener('abort', stop, { once: true });
     if (signal.aborted) stop();
     try {
