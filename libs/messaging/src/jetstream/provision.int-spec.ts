@@ -129,6 +129,20 @@ describe('provisionStreams (private nats-server)', () => {
     await expectDeclaredTopology();
   });
 
+  it("puts back a consumer's filter subject that differs from its definition, keeping its position", async () => {
+    await provisionStreams(nc);
+    const c = CONSUMERS.runsGateDecided;
+    await jsm.consumers.update(c.stream, c.durable, { filter_subject: 'evt.gates.some-older-filter.>' });
+    const before = await jsm.consumers.info(c.stream, c.durable);
+    expect(before.config.filter_subject).toBe('evt.gates.some-older-filter.>');
+
+    await provisionStreams(nc);
+    await expectDeclaredTopology();
+    const after = await jsm.consumers.info(c.stream, c.durable);
+    expect(after.created).toEqual(before.created);
+    expect(after.delivered.stream_seq).toBe(before.delivered.stream_seq);
+  });
+
   it('deletes retired consumers left by an earlier version, with their pending messages, idempotently', async () => {
     await provisionStreams(nc);
     const retired = { stream: STREAMS.events.name, durable: 'gates-run-updated' };

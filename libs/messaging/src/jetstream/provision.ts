@@ -107,7 +107,10 @@ async function ensureConsumer(jsm: JetStreamManager, def: ConsumerDefinition): P
   };
   try {
     await jsm.consumers.info(def.stream, def.durable);
+    // A changed filter is updated in place (nats-server 2.9 allows it): the consumer keeps its
+    // position, so messages of the new filter stored before that position are not delivered.
     await jsm.consumers.update(def.stream, def.durable, {
+      filter_subject: config.filter_subject,
       ack_wait: config.ack_wait,
       max_deliver: config.max_deliver,
       max_ack_pending: config.max_ack_pending,
