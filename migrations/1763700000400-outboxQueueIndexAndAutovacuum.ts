@@ -24,18 +24,28 @@ const INBOX_RESET = `${OUTBOX_RESET}, autovacuum_vacuum_insert_scale_factor, aut
  */
 export class OutboxQueueIndexAndAutovacuum1763700000400 implements MigrationInterface {
   name = 'OutboxQueueIndexAndAutovacuum1763700000400';
+  /**
+   * Outside a transaction, for CREATE and DROP INDEX CONCURRENTLY: a large outbox stays writable while
+   * its index builds (a plain CREATE INDEX blocks every write of the schema's facts meanwhile). Each
+   * statement is idempotent, so a migration cut off half-way is simply run again.
+   */
+  transaction = false;
 
   async up(q: QueryRunner): Promise<void> {
     for (const s of SCHEMAS) {
+      // A CONCURRENTLY build that was cut off leaves an INVALID index, which IF NOT EXISTS would keep.
+      await dropIfInvalid(q, s, 'outbox_unpublished_queue_idx');
       await q.query(
-        `CREATE INDEX outbox_unpublished_queue_idx ON ${s}.outbox (attempts, id) WHERE published_at IS NULL`,
+        `CREATE INDEX CONCURRENTLY IF NOT EXISTS outbox_unpublished_queue_idx ON ${s}.outbox (attempts, id)
+         WHERE published_at IS NULL`,
       );
-      await q.query(`DROP INDEX ${s}.outbox_unpublished_idx`);
+      await q.query(`DROP INDEX CONCURRENTLY IF EXISTS ${s}.outbox_unpublished_idx`);
       await q.query(`ALTER TABLE ${s}.outbox SET (${OUTBOX_AUTOVACUUM})`);
       await q.query(`ALTER TABLE ${s}.inbox SET (${INBOX_AUTOVACUUM})`);
     }
   }
 
+  /** Plain statements: TypeORM runs an undo in a transaction whatever `transaction` says. */
   async down(q: QueryRunner): Promise<void> {
     for (const s of SCHEMAS) {
       await q.query(`ALTER TABLE ${s}.inbox RESET (${INBOX_RESET})`);
@@ -44,4 +54,13 @@ export class OutboxQueueIndexAndAutovacuum1763700000400 implements MigrationInte
       await q.query(`DROP INDEX ${s}.outbox_unpublished_queue_idx`);
     }
   }
+}
+
+async function dropIfInvalid(q: QueryRunner, schema: string, index: string): Promise<void> {
+  const rows: unknown[] = await q.query(
+    `SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname = $1 AND c.relname = $2 AND NOT i.indisvalid`,
+    [schema, index],
+  );
+  if (rows.length > 0) await q.query(`DROP INDEX CONCURRENTLY IF EXISTS ${schema}.${index}`);
 }

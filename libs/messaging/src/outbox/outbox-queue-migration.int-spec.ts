@@ -73,4 +73,31 @@ describe('outbox queue index and autovacuum settings (migration up and down)', (
     ]);
     await expectUp();
   });
+
+  it('replaces an index that an interrupted concurrent build left INVALID under the same name', async () => {
+    await ds.undoLastMigration({ transaction: 'each' });
+    // A CONCURRENTLY build that fails leaves its index behind, marked invalid: here, a unique build
+    // over two rows with the same key, under the name the migration uses.
+    await db.query(
+      `INSERT INTO runs.outbox (msg_id, subject, payload, headers) VALUES ('m-1', 's', '{}', '{}'), ('m-2', 's', '{}', '{}')`,
+    );
+    await expect(
+      db.query(
+        `CREATE UNIQUE INDEX CONCURRENTLY outbox_unpublished_queue_idx ON runs.outbox (attempts) WHERE published_at IS NULL`,
+      ),
+    ).rejects.toThrow(/could not create unique index/);
+    expect(
+      await db.query(
+        `SELECT indisvalid AS valid FROM pg_index WHERE indexrelid = 'runs.outbox_unpublished_queue_idx'::regclass`,
+      ),
+    ).toEqual([{ valid: false }]);
+
+    await ds.runMigrations({ transaction: 'each' });
+    await expectUp();
+    expect(
+      await db.query(
+        `SELECT indisvalid AS valid FROM pg_index WHERE indexrelid = 'runs.outbox_unpublished_queue_idx'::regclass`,
+      ),
+    ).toEqual([{ valid: true }]);
+  });
 });
