@@ -22,11 +22,12 @@ import {
   type GateDecidedEvent,
   type GateOpenedEvent,
   type GateRequestedEvent,
-  type RunUpdatedEvent,
+  RunStatus,
 } from '@gatehouse/contracts';
 import { CONSUMERS, provisionStreams, RpcErrorFilter, rpcServerOptions, STREAMS } from '@gatehouse/messaging';
 import { createTestDatabase, type TestDatabase } from '../../../tools/test-support/database';
 import { startNatsServer, type NatsServerHandle } from '../../../tools/test-support/nats-server';
+import { runSnapshot } from './test/run-events';
 
 /**
  * The gates service in-process (its real AppModule) against a private nats-server and a fresh
@@ -697,18 +698,10 @@ describe('gates service (integration)', () => {
     await requestGate(wid, 'deploy-check');
     expect(await call(rpc.gates.reply, replyCmd(wid))).toMatchObject({ ok: true });
     const consumer = CONSUMERS.gatesRunFinished.durable;
-    const update = (status: string, version: number): RunUpdatedEvent => ({
-      workflowID: wid,
-      status: status as RunUpdatedEvent['status'],
-      nextAction: 'NONE',
-      lastStep: null,
-      error: null,
-      version,
-      at: new Date().toISOString(),
-    });
-
     // A non-terminal update is not for the gates service: none of its durables is filtered on it.
-    await js.publish(subjects.runUpdated(wid), JSON.stringify(update('PENDING', 2)), { msgID: `run-updated:${wid}:2` });
+    await js.publish(subjects.runUpdated(wid), JSON.stringify(runSnapshot(wid, RunStatus.PENDING, 2)), {
+      msgID: `run-updated:${wid}:2`,
+    });
     const gatesFilters: string[] = [];
     for await (const c of jsm.consumers.list(STREAMS.events.name)) {
       if (c.name.startsWith('gates-')) gatesFilters.push(c.config.filter_subject ?? '');
@@ -727,7 +720,12 @@ describe('gates service (integration)', () => {
       { gate_key: 'deploy-check', state: 'PENDING' },
     ]);
 
-    await publishOn(subjects.runFinished(wid), JSON.stringify(update('CANCELLED', 3)), `run-finished:${wid}`, consumer);
+    await publishOn(
+      subjects.runFinished(wid),
+      JSON.stringify(runSnapshot(wid, RunStatus.CANCELLED, 3)),
+      `run-finished:${wid}`,
+      consumer,
+    );
     expect(
       await db.query(`SELECT gate_key, state FROM gates.gates WHERE workflow_id = $1 ORDER BY gate_key`, [wid]),
     ).toEqual([
@@ -904,18 +902,9 @@ describe('gates service (integration)', () => {
     const wid = randomUUID();
     await requestGate(wid, 'approve-plan', `gate-requested:${wid}:approve-plan`, 'deploy');
     await deadlinePassed(wid, 'approve-plan', TimeoutAction.ESCALATE);
-    const ended: RunUpdatedEvent = {
-      workflowID: wid,
-      status: 'CANCELLED' as RunUpdatedEvent['status'],
-      nextAction: 'NONE',
-      lastStep: null,
-      error: null,
-      version: 3,
-      at: new Date().toISOString(),
-    };
     await publishOn(
       subjects.runFinished(wid),
-      JSON.stringify(ended),
+      JSON.stringify(runSnapshot(wid, RunStatus.CANCELLED, 3)),
       `run-finished:${wid}`,
       CONSUMERS.gatesRunFinished.durable,
     );

@@ -16,11 +16,12 @@ import {
   TimeoutAction,
   type DeadlinePassedEvent,
   type GateRequestedEvent,
-  type RunUpdatedEvent,
+  RunStatus,
 } from '@gatehouse/contracts';
 import { CONSUMERS, OutboxService, provisionStreams, RpcErrorFilter, rpcServerOptions } from '@gatehouse/messaging';
 import { createTestDatabase, type TestDatabase } from '../../../../tools/test-support/database';
 import { startNatsServer, type NatsServerHandle } from '../../../../tools/test-support/nats-server';
+import { runSnapshot } from '../test/run-events';
 import { parseReplyCommand } from './reply-command';
 import { ReplyFastPathRepository, type ReplySnapshot } from './reply-fast-path.repository';
 import { ReplyService } from './reply.service';
@@ -148,15 +149,7 @@ describe('reply fast path (integration)', () => {
   const cancelRun = (wid: string) =>
     publishOn(
       subjects.runFinished(wid),
-      {
-        workflowID: wid,
-        status: 'CANCELLED' as RunUpdatedEvent['status'],
-        nextAction: 'NONE',
-        lastStep: null,
-        error: null,
-        version: 3,
-        at: new Date().toISOString(),
-      } satisfies RunUpdatedEvent,
+      runSnapshot(wid, RunStatus.CANCELLED, 3),
       `run-finished:${wid}`,
       CONSUMERS.gatesRunFinished.durable,
     );
