@@ -347,6 +347,32 @@ describe('ConsumerRunner group commit (real Postgres + private nats-server)', ()
     expect(new Set(written.map((r) => r.cmd)).size).toBe(1);
   });
 
+  it('tells afterCommit whether the transaction wrote outbox messages, so the relay is woken only then', async () => {
+    const silent = await newConsumer();
+    const announcing = await newConsumer();
+    const tag = randomUUID();
+    const seen: Array<[string, boolean]> = [];
+    const quiet = newRunner(new EffectHandler(silent.def), { afterCommit: (w) => seen.push(['effects', w]) });
+    const loud = newRunner(new AnnouncingHandler(announcing.def, `aft-${tag}-shared`), {
+      afterCommit: (w) => seen.push(['outbox', w]),
+    });
+    await publishAll(silent.subject, [`aft-${tag}-0`, `aft-${tag}-1`]);
+    await publishAll(announcing.subject, [`aft-${tag}-2`, `aft-${tag}-3`]);
+    // A batch each, and a lone delivery each (the single-delivery path).
+    await quiet.runner.processBatch(await fetch(silent.def, 2));
+    await loud.runner.processBatch(await fetch(announcing.def, 2));
+    await publishAll(silent.subject, [`aft-${tag}-4`]);
+    await publishAll(announcing.subject, [`aft-${tag}-5`]);
+    await quiet.runner.process((await fetch(silent.def, 1))[0]);
+    await loud.runner.process((await fetch(announcing.def, 1))[0]);
+    expect(seen).toEqual([
+      ['effects', false],
+      ['outbox', true],
+      ['effects', false],
+      ['outbox', true],
+    ]);
+  });
+
   it('writes no outbox message of a rolled-back batch twice; the failed delivery writes none', async () => {
     const { def, subject } = await newConsumer();
     const tag = randomUUID();

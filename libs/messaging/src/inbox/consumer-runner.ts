@@ -24,8 +24,11 @@ export interface ConsumerRunnerOptions {
   batchMax?: number;
   /** Deliveries before the message is dead-lettered. */
   maxDeliveries: number;
-  /** Called after every commit, e.g. to kick the outbox relay. */
-  afterCommit?: () => void;
+  /**
+   * Called after every commit with whether the transaction wrote outbox messages, e.g. to kick the
+   * outbox relay only when there is something for it.
+   */
+  afterCommit?: (wroteOutbox: boolean) => void;
   /**
    * How long one delivery may keep the message to itself by heartbeats (`+WPI`) before the
    * server is let to redeliver it (default 5 minutes). Without heartbeats a handler slower than
@@ -223,16 +226,17 @@ export class ConsumerRunner<P = void> {
   private async settle({ msg, inbound, prepared }: Delivery<P>): Promise<Outcome> {
     if (!prepared.ok) return this.fail(msg, inbound, prepared.error);
     let applied: boolean;
+    let written = 0;
     try {
       applied = await this.ds.transaction(async (tx) => {
         if (!(await claimInbox(tx, this.schema, this.name, inbound))) return false;
-        await withBufferedOutbox(tx, () => this.handler.handle(tx, inbound, prepared.value));
+        ({ written } = await withBufferedOutbox(tx, () => this.handler.handle(tx, inbound, prepared.value)));
         return true;
       });
     } catch (err) {
       return this.fail(msg, inbound, err as Error);
     }
-    this.options.afterCommit?.();
+    this.options.afterCommit?.(written > 0);
     await this.ack(msg, inbound);
     return applied ? 'applied' : 'duplicate';
   }
@@ -243,6 +247,7 @@ export class ConsumerRunner<P = void> {
    */
   private async commitBatch(batch: Delivery<P>[]): Promise<Outcome[] | undefined> {
     let outcomes: Outcome[];
+    let written = 0;
     try {
       outcomes = await this.ds.transaction(async (tx) => {
         const fresh = await claimInboxBatch(
@@ -252,7 +257,7 @@ export class ConsumerRunner<P = void> {
           batch.map((d) => d.inbound),
         );
         // The batch's outbox rows are written together once every handler has run.
-        return withBufferedOutbox(tx, async () => {
+        const batchResult = await withBufferedOutbox(tx, async () => {
           const result: Outcome[] = [];
           for (const { inbound, prepared } of batch) {
             // The first delivery of a new id applies it; a second one in the same batch is a duplicate.
@@ -265,6 +270,8 @@ export class ConsumerRunner<P = void> {
           }
           return result;
         });
+        written = batchResult.written;
+        return batchResult.value;
       });
     } catch (err) {
       this.logger.warn(
@@ -273,7 +280,7 @@ export class ConsumerRunner<P = void> {
       );
       return undefined;
     }
-    this.options.afterCommit?.();
+    this.options.afterCommit?.(written > 0);
     await Promise.all(batch.map((d) => this.ack(d.msg, d.inbound)));
     return outcomes;
   }
@@ -300,6 +307,7 @@ export class ConsumerRunner<P = void> {
       msg.nak(delay);
       return 'retry';
     }
+    let written = 0;
     try {
       await this.ds.transaction(async (tx) => {
         // The inbox row makes a later redelivery of this message a no-op.
@@ -319,9 +327,9 @@ export class ConsumerRunner<P = void> {
             String(error?.stack ?? error).slice(0, 4000),
           ],
         );
-        await this.handler.onDeadLetter?.(tx, m, error);
+        ({ written } = await withBufferedOutbox(tx, async () => this.handler.onDeadLetter?.(tx, m, error)));
       });
-      this.options.afterCommit?.();
+      this.options.afterCommit?.(written > 0);
       this.logger.error(
         { err: error, consumer: this.name, msgId: m.msgId, deliveries: m.deliveryCount },
         'message dead-lettered',

@@ -38,16 +38,24 @@ const buffers = new WeakMap<EntityManager, Map<string, OutboxMessage[]>>();
  * Runs `work` with the outbox writes made on `tx` held back, then writes them in one statement per
  * schema, in the order they were written, before returning (so still inside the transaction). A
  * group-committed batch of deliveries thus inserts its outbox rows once, not once per delivery.
- * If `work` throws, nothing is written (the transaction is rolled back anyway).
+ * Also tells how many messages `work` wrote, so that a caller can leave the relay alone after a
+ * commit that gave it nothing. If `work` throws, nothing is written (the transaction rolls back).
  */
-export async function withBufferedOutbox<T>(tx: EntityManager, work: () => Promise<T>): Promise<T> {
-  if (buffers.has(tx)) return work();
+export async function withBufferedOutbox<T>(
+  tx: EntityManager,
+  work: () => Promise<T>,
+): Promise<{ value: T; written: number }> {
+  if (buffers.has(tx)) throw new Error('outbox writes are already held back on this transaction');
   const buffered = new Map<string, OutboxMessage[]>();
   buffers.set(tx, buffered);
   try {
-    const result = await work();
-    for (const [schema, messages] of buffered) await insertOutbox(tx, schema, messages);
-    return result;
+    const value = await work();
+    let written = 0;
+    for (const [schema, messages] of buffered) {
+      await insertOutbox(tx, schema, messages);
+      written += messages.length;
+    }
+    return { value, written };
   } finally {
     buffers.delete(tx);
   }
