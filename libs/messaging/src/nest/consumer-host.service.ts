@@ -45,10 +45,7 @@ export class ConsumerHost implements OnApplicationBootstrap, BeforeApplicationSh
           concurrency: this.config.get('CONSUMER_CONCURRENCY', { infer: true }),
           batchMax: this.config.get('CONSUMER_BATCH_MAX', { infer: true }),
           maxDeliveries: this.config.get('MAX_DELIVERIES', { infer: true }),
-          // Wake the relay only after a commit that gave it messages.
-          afterCommit: (wroteOutbox) => {
-            if (wroteOutbox) this.outbox.kick();
-          },
+          afterCommit: (written) => this.outbox.publishCommitted(written),
         },
         log,
       );
