@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { GateState, type GateChoice, type GatePolicy } from '@gatehouse/contracts';
-import type { OutboxMessage, WrittenOutboxRow } from '@gatehouse/messaging';
+import type { OutboxMessage } from '@gatehouse/messaging';
 import { queryRows, type Db } from '@gatehouse/persistence';
 import type { InteractionFields } from './interactions.repository';
 import type { GateFacts, RecordedReply } from './reply-rules';
@@ -20,21 +20,6 @@ export interface AcceptedReplyRows {
   events: { key: string; value: object; auditKey: string | null }[];
   /** In insertion order; each payload without its `at`. */
   outbox: OutboxMessage[];
-}
-
-/** An accepted reply: the instant the gate closed, and the outbox rows the statement wrote. */
-export interface AcceptedReply {
-  at: string;
-  outbox: WrittenOutboxRow[];
-}
-
-/** An outbox row as the statement returns it (json_agg). */
-interface OutboxJson {
-  id: string;
-  msg_id: string;
-  subject: string;
-  payload: string;
-  headers: Record<string, string>;
 }
 
 interface RawSnapshot {
@@ -81,10 +66,9 @@ export class ReplyFastPathRepository {
    * Closes the gate RECEIVED if it is still PENDING and, in the same statement, writes the ledger
    * row, the events and the outbox rows, all stamped with the instant the gate closed (the clock
    * truncated to ms, so closed_at, created_at and every `at` are the same instant). Returns that
-   * instant and the outbox rows written (for the relay to publish at once), or undefined when the
-   * gate was no longer PENDING: then nothing was written.
+   * instant, or undefined when the gate was no longer PENDING: then nothing was written.
    */
-  async acceptIfPending(db: Db, rows: AcceptedReplyRows): Promise<AcceptedReply | undefined> {
+  async acceptIfPending(db: Db, rows: AcceptedReplyRows): Promise<string | undefined> {
     const { ledger } = rows;
     const params: unknown[] = [
       rows.workflowId,
@@ -112,7 +96,7 @@ export class ReplyFastPathRepository {
       )
       .join(', ');
     // `n` keeps each table's rows in the order the locked path inserts them.
-    const found = await queryRows<{ at: string; outbox: OutboxJson[] }>(
+    const found = await queryRows<{ at: string }>(
       db,
       `WITH won AS (
          UPDATE gates.gates SET state = 'RECEIVED', closed_at = date_trunc('milliseconds', clock_timestamp())
@@ -133,23 +117,10 @@ export class ReplyFastPathRepository {
          FROM won CROSS JOIN (VALUES ${outbox}) AS m(n, msg_id, subject, payload, headers)
          ORDER BY m.n
          ON CONFLICT (msg_id) DO NOTHING
-         RETURNING id::text AS id, msg_id, subject, payload::text AS payload, headers
        )
-       SELECT at, (SELECT coalesce(json_agg(o ORDER BY o.id::bigint), '[]'::json) FROM outbox o) AS outbox FROM won`,
+       SELECT at FROM won`,
       params,
     );
-    const won = found[0];
-    if (!won) return undefined;
-    return {
-      at: won.at,
-      outbox: won.outbox.map((o) => ({
-        schema: 'gates',
-        id: o.id,
-        msgId: o.msg_id,
-        subject: o.subject,
-        payload: o.payload,
-        headers: o.headers,
-      })),
-    };
+    return found[0]?.at;
   }
 }

@@ -19,7 +19,7 @@ import { WorkflowEventsRepository } from '../gates/workflow-events.repository';
 import { interactionFields, InteractionsRepository } from './interactions.repository';
 import { parseReplyCommand, type ReplyCommand } from './reply-command';
 import { acceptedReplyFacts, acceptedReplyRows } from './accepted-reply';
-import { ReplyFastPathRepository, type AcceptedReply } from './reply-fast-path.repository';
+import { ReplyFastPathRepository } from './reply-fast-path.repository';
 import { judgeReply, verdictError, type IncomingReply } from './reply-rules';
 
 /**
@@ -99,15 +99,15 @@ export class ReplyService {
     decision: GateDecisionValue['decision'],
   ): Promise<boolean> {
     const rows = acceptedReplyRows(cmd, acceptedReplyFacts(cmd, rootGateKey, decision));
-    let accepted: AcceptedReply | undefined;
+    let at: string | undefined;
     try {
-      accepted = await this.fastPath.acceptIfPending(this.ds.manager, rows);
+      at = await this.fastPath.acceptIfPending(this.ds.manager, rows);
     } catch (err) {
       if (isUniqueViolation(err) || isRetryableDbError(err)) return false;
       throw err;
     }
-    if (accepted === undefined) return false;
-    this.outbox.publishCommitted(accepted.outbox);
+    if (at === undefined) return false;
+    this.outbox.kick();
     return true;
   }
 

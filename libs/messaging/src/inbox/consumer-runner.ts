@@ -1,7 +1,7 @@
 import type { ConsumerMessages, JetStreamClient, JsMsg } from '@nats-io/jetstream';
 import type { DataSource } from 'typeorm';
 import { isUnavailableDbError } from '@gatehouse/persistence';
-import { assertSchemaName, withBufferedOutbox, type WrittenOutboxRow } from '../outbox/outbox-message';
+import { assertSchemaName, withBufferedOutbox } from '../outbox/outbox-message';
 import { redeliveryDelayMs } from './backoff';
 import { Limiter } from './limiter';
 import { InboundMessage, PoisonMessageError } from './inbound-message';
@@ -25,10 +25,10 @@ export interface ConsumerRunnerOptions {
   /** Deliveries before the message is dead-lettered. */
   maxDeliveries: number;
   /**
-   * Called after every commit with the outbox rows the transaction wrote (often none), e.g. for the
-   * relay to publish them at once.
+   * Called after every commit with whether the transaction wrote outbox messages, e.g. to kick the
+   * outbox relay only when there is something for it.
    */
-  afterCommit?: (written: WrittenOutboxRow[]) => void;
+  afterCommit?: (wroteOutbox: boolean) => void;
   /**
    * How long one delivery may keep the message to itself by heartbeats (`+WPI`) before the
    * server is let to redeliver it (default 5 minutes). Without heartbeats a handler slower than
@@ -226,7 +226,7 @@ export class ConsumerRunner<P = void> {
   private async settle({ msg, inbound, prepared }: Delivery<P>): Promise<Outcome> {
     if (!prepared.ok) return this.fail(msg, inbound, prepared.error);
     let applied: boolean;
-    let written: WrittenOutboxRow[] = [];
+    let written = 0;
     try {
       applied = await this.ds.transaction(async (tx) => {
         if (!(await claimInbox(tx, this.schema, this.name, inbound))) return false;
@@ -236,7 +236,7 @@ export class ConsumerRunner<P = void> {
     } catch (err) {
       return this.fail(msg, inbound, err as Error);
     }
-    this.options.afterCommit?.(written);
+    this.options.afterCommit?.(written > 0);
     await this.ack(msg, inbound);
     return applied ? 'applied' : 'duplicate';
   }
@@ -247,7 +247,7 @@ export class ConsumerRunner<P = void> {
    */
   private async commitBatch(batch: Delivery<P>[]): Promise<Outcome[] | undefined> {
     let outcomes: Outcome[];
-    let written: WrittenOutboxRow[] = [];
+    let written = 0;
     try {
       outcomes = await this.ds.transaction(async (tx) => {
         const fresh = await claimInboxBatch(
@@ -280,7 +280,7 @@ export class ConsumerRunner<P = void> {
       );
       return undefined;
     }
-    this.options.afterCommit?.(written);
+    this.options.afterCommit?.(written > 0);
     await Promise.all(batch.map((d) => this.ack(d.msg, d.inbound)));
     return outcomes;
   }
@@ -307,7 +307,7 @@ export class ConsumerRunner<P = void> {
       msg.nak(delay);
       return 'retry';
     }
-    let written: WrittenOutboxRow[] = [];
+    let written = 0;
     try {
       await this.ds.transaction(async (tx) => {
         // The inbox row makes a later redelivery of this message a no-op.
@@ -329,7 +329,7 @@ export class ConsumerRunner<P = void> {
         );
         ({ written } = await withBufferedOutbox(tx, async () => this.handler.onDeadLetter?.(tx, m, error)));
       });
-      this.options.afterCommit?.(written);
+      this.options.afterCommit?.(written > 0);
       this.logger.error(
         { err: error, consumer: this.name, msgId: m.msgId, deliveries: m.deliveryCount },
         'message dead-lettered',

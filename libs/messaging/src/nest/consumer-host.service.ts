@@ -45,7 +45,10 @@ export class ConsumerHost implements OnApplicationBootstrap, BeforeApplicationSh
           concurrency: this.config.get('CONSUMER_CONCURRENCY', { infer: true }),
           batchMax: this.config.get('CONSUMER_BATCH_MAX', { infer: true }),
           maxDeliveries: this.config.get('MAX_DELIVERIES', { infer: true }),
-          afterCommit: (written) => this.outbox.publishCommitted(written),
+          // Wake the relay only after a commit that gave it messages.
+          afterCommit: (wroteOutbox) => {
+            if (wroteOutbox) this.outbox.kick();
+          },
         },
         log,
       );

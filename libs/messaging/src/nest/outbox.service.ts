@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import type { JetStreamClient } from '@nats-io/jetstream';
 import { DataSource, type EntityManager } from 'typeorm';
 import { inTransaction } from '@gatehouse/persistence';
-import { withBufferedOutbox, writeOutbox, type OutboxMessage, type WrittenOutboxRow } from '../outbox/outbox-message';
+import { writeOutbox, type OutboxMessage } from '../outbox/outbox-message';
 import { OutboxRelay } from '../outbox/outbox-relay';
 import { JETSTREAM, MESSAGING_OPTIONS, type MessagingOptions } from './tokens';
 
@@ -42,14 +42,9 @@ export class OutboxService implements OnApplicationBootstrap, OnApplicationShutd
 
   /** Runs `work` in a transaction and publishes what it wrote to the outbox after commit. */
   async transaction<T>(work: (tx: EntityManager) => Promise<T>): Promise<T> {
-    const { value, written } = await inTransaction(this.ds, (tx) => withBufferedOutbox(tx, () => work(tx)));
-    this.relay.publishCommitted(written);
-    return value;
-  }
-
-  /** Publishes outbox rows a committed transaction of this process wrote (see OutboxRelay). */
-  publishCommitted(rows: WrittenOutboxRow[]): void {
-    this.relay.publishCommitted(rows);
+    const result = await inTransaction(this.ds, work);
+    this.relay.kick();
+    return result;
   }
 
   kick(): void {

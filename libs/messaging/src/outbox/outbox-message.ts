@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { queryRows } from '@gatehouse/persistence';
+import { execute } from '@gatehouse/persistence';
 
 export interface OutboxMessage {
   /** Deterministic id of the fact; becomes Nats-Msg-Id, so a re-publish is dropped by the stream. */
@@ -7,17 +7,6 @@ export interface OutboxMessage {
   subject: string;
   payload: unknown;
   headers?: Record<string, string>;
-}
-
-/** An outbox row a transaction inserted, as the relay publishes it once the transaction commits. */
-export interface WrittenOutboxRow {
-  schema: string;
-  id: string;
-  msgId: string;
-  subject: string;
-  /** The payload as JSON text. */
-  payload: string;
-  headers: Record<string, string>;
 }
 
 const SCHEMA_PATTERN = /^[a-z_][a-z0-9_]*$/;
@@ -36,10 +25,7 @@ export async function writeOutbox(tx: EntityManager, schema: string, messages: O
   if (messages.length === 0) return;
   const s = assertSchemaName(schema);
   const buffered = buffers.get(tx);
-  if (!buffered) {
-    await insertOutbox(tx, s, messages);
-    return;
-  }
+  if (!buffered) return insertOutbox(tx, s, messages);
   const pending = buffered.get(s);
   if (pending) pending.push(...messages);
   else buffered.set(s, [...messages]);
@@ -52,59 +38,42 @@ const buffers = new WeakMap<EntityManager, Map<string, OutboxMessage[]>>();
  * Runs `work` with the outbox writes made on `tx` held back, then writes them in one statement per
  * schema, in the order they were written, before returning (so still inside the transaction). A
  * group-committed batch of deliveries thus inserts its outbox rows once, not once per delivery.
- * Returns the rows it inserted (not those whose message id was already in the outbox), for the
- * relay to publish as soon as the transaction has committed (OutboxRelay.publishCommitted). If
- * `work` throws, nothing is written (the transaction rolls back anyway).
+ * Also tells how many messages `work` wrote, so that a caller can leave the relay alone after a
+ * commit that gave it nothing. If `work` throws, nothing is written (the transaction rolls back).
  */
 export async function withBufferedOutbox<T>(
   tx: EntityManager,
   work: () => Promise<T>,
-): Promise<{ value: T; written: WrittenOutboxRow[] }> {
+): Promise<{ value: T; written: number }> {
   if (buffers.has(tx)) throw new Error('outbox writes are already held back on this transaction');
   const buffered = new Map<string, OutboxMessage[]>();
   buffers.set(tx, buffered);
   try {
     const value = await work();
-    const written: WrittenOutboxRow[] = [];
-    for (const [schema, messages] of buffered) written.push(...(await insertOutbox(tx, schema, messages)));
+    let written = 0;
+    for (const [schema, messages] of buffered) {
+      await insertOutbox(tx, schema, messages);
+      written += messages.length;
+    }
     return { value, written };
   } finally {
     buffers.delete(tx);
   }
 }
 
-async function insertOutbox(tx: EntityManager, s: string, messages: OutboxMessage[]): Promise<WrittenOutboxRow[]> {
-  const payloads = messages.map((m) => JSON.stringify(m.payload ?? null));
-  const inserted = await queryRows<{ id: string; msg_id: string }>(
+async function insertOutbox(tx: EntityManager, s: string, messages: OutboxMessage[]): Promise<void> {
+  await execute(
     tx,
     `INSERT INTO ${s}.outbox (msg_id, subject, payload, headers)
      SELECT m.msg_id, m.subject, m.payload::jsonb, m.headers::jsonb
      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS m(msg_id, subject, payload, headers, n)
      ORDER BY m.n
-     ON CONFLICT (msg_id) DO NOTHING
-     RETURNING id, msg_id`,
+     ON CONFLICT (msg_id) DO NOTHING`,
     [
       messages.map((m) => m.msgId),
       messages.map((m) => m.subject),
-      payloads,
+      messages.map((m) => JSON.stringify(m.payload ?? null)),
       messages.map((m) => JSON.stringify(m.headers ?? {})),
     ],
   );
-  // Of two messages with one id in this statement, the first is the one inserted.
-  const first = new Map<string, number>();
-  messages.forEach((m, i) => {
-    if (!first.has(m.msgId)) first.set(m.msgId, i);
-  });
-  return inserted.map((row) => {
-    const i = first.get(row.msg_id)!;
-    const m = messages[i];
-    return {
-      schema: s,
-      id: String(row.id),
-      msgId: m.msgId,
-      subject: m.subject,
-      payload: payloads[i],
-      headers: m.headers ?? {},
-    };
-  });
 }

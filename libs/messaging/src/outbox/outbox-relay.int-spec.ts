@@ -11,7 +11,7 @@ import {
 } from '../../test/messaging-fixtures';
 import { STREAMS } from '../jetstream/definitions';
 import { provisionStreams } from '../jetstream/provision';
-import { withBufferedOutbox, writeOutbox } from './outbox-message';
+import { writeOutbox } from './outbox-message';
 import { OUTBOX_CLAIM_SETTINGS, OutboxRelay, outboxClaimQuery } from './outbox-relay';
 
 /**
@@ -92,88 +92,6 @@ describe('OutboxRelay (real Postgres + private nats-server)', () => {
     expect(stored!.json()).toEqual(body);
     expect(await onSubject(wid)).toBe(1);
     expect(await outboxRow(msgId)).toMatchObject({ attempts: 1, last_error: null });
-  });
-
-  /** Records a fact as a consumer's transaction does: its outbox rows held back and handed back. */
-  async function recordFactHandingRows(wid: string, body: object, subject = subjects.runUpdated(wid)) {
-    const msgId = `run-updated:${wid}:1`;
-    const { written } = await infra.ds.transaction((tx) =>
-      withBufferedOutbox(tx, async () => {
-        await tx.query('INSERT INTO public.facts (id, body) VALUES ($1, $2)', [msgId, JSON.stringify(body)]);
-        await writeOutbox(tx, SCHEMA, [{ msgId, subject, payload: body, headers: { 'x-correlation-id': 'c-2' } }]);
-      }),
-    );
-    return { msgId, written };
-  }
-
-  it('publishes rows handed over after commit at once, without claiming them, and marks them once', async () => {
-    const { js, publishes } = recordingJetStream(infra.js);
-    const { relay } = newRelay({ js, sweepIntervalMs: 60_000 });
-    relay.start();
-    const wid = randomUUID();
-    const body = { runId: wid, nested: { b: [1, 2], a: null } };
-    const { msgId, written } = await recordFactHandingRows(wid, body);
-    expect(written).toEqual([
-      expect.objectContaining({
-        schema: SCHEMA,
-        msgId,
-        subject: subjects.runUpdated(wid),
-        headers: { 'x-correlation-id': 'c-2' },
-      }),
-    ]);
-    // Another transaction holds the row: a claim would skip it, so only the hand-over can publish it.
-    const holder = await infra.newDataSource(1);
-    const runner = holder.createQueryRunner();
-    await runner.startTransaction();
-    await runner.query(`SELECT 1 FROM ${SCHEMA}.outbox WHERE msg_id = $1 FOR UPDATE`, [msgId]);
-    relay.publishCommitted(written);
-    relay.publishCommitted([{ ...written[0], schema: 'gates' }]); // another schema's rows are not this relay's
-    await waitFor(async () => (await onSubject(wid)) === 1, 'published while the row is locked');
-    expect((await outboxRow(msgId)).published_at).toBeNull();
-    await runner.commitTransaction();
-    await runner.release();
-    await published(msgId);
-
-    expect(publishes.filter((p) => p.msgId === msgId)).toHaveLength(1);
-    const stored = await infra.jsm.streams.getMessage(EVENTS, { seq: publishes[0].ack!.seq });
-    expect(stored!.header.get('Nats-Msg-Id')).toBe(msgId);
-    expect(stored!.header.get('x-correlation-id')).toBe('c-2');
-    expect(stored!.json()).toEqual(body);
-    expect(await outboxRow(msgId)).toMatchObject({ attempts: 1, last_error: null });
-  });
-
-  it('does not mark a handed-over row twice when a claim published it first', async () => {
-    const { js, publishes } = recordingJetStream(infra.js);
-    const { relay } = newRelay({ js, sweepIntervalMs: 60_000 });
-    relay.start();
-    const wid = randomUUID();
-    const { msgId, written } = await recordFactHandingRows(wid, { n: 1 });
-    relay.kick();
-    await published(msgId);
-    relay.publishCommitted(written);
-    await relay.stop();
-
-    const mine = publishes.filter((p) => p.msgId === msgId);
-    expect(mine.map((p) => p.ack?.duplicate)).toEqual([false, true]);
-    expect(await onSubject(wid)).toBe(1);
-    expect(await outboxRow(msgId)).toMatchObject({ attempts: 1, last_error: null });
-  });
-
-  it('leaves a handed-over row it could not publish to the claim path, which records the error', async () => {
-    const { relay } = newRelay({ sweepIntervalMs: 60_000 });
-    relay.start();
-    const wid = randomUUID();
-    const { msgId, written } = await recordFactHandingRows(wid, { n: 1 }, `no.stream.covers.${wid}`);
-    relay.publishCommitted(written);
-    const row = await waitFor(async () => {
-      const r = await outboxRow(msgId);
-      return r?.last_error ? r : undefined;
-    }, 'the claim path to record the failure');
-    expect(row!.published_at).toBeNull();
-    expect(row!.attempts).toBeGreaterThanOrEqual(1);
-    await relay.stop();
-    // It can never be published: out of the way of the later tests, which drain the table.
-    await infra.db.query(`DELETE FROM ${SCHEMA}.outbox WHERE msg_id = $1`, [msgId]);
   });
 
   it('never publishes rows of a rolled-back transaction', async () => {

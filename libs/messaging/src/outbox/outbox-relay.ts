@@ -2,7 +2,7 @@ import { headers as natsHeaders } from '@nats-io/transport-node';
 import type { JetStreamClient } from '@nats-io/jetstream';
 import type { DataSource, EntityManager } from 'typeorm';
 import { execute } from '@gatehouse/persistence';
-import { assertSchemaName, type WrittenOutboxRow } from './outbox-message';
+import { assertSchemaName } from './outbox-message';
 
 export interface RelayLogger {
   warn(obj: object, msg: string): void;
@@ -38,10 +38,9 @@ interface OutboxRow {
 }
 
 /**
- * Publishes a schema's outbox to JetStream with `Nats-Msg-Id` = the row's msg id. Rows this process
- * has just committed are handed over by `publishCommitted` and published at once; everything else
- * (rows of a replica that died, a failed publish) is claimed by `kick()` and a slow sweep, which
- * replicas share through `FOR UPDATE SKIP LOCKED`, so each row is claimed by one of them at a time.
+ * Publishes a schema's outbox to JetStream with `Nats-Msg-Id` = the row's msg id. Woken by
+ * `kick()` after each commit in this process, plus a slow sweep; replicas share the table
+ * through `FOR UPDATE SKIP LOCKED`, so each row is published by one of them at a time.
  */
 export class OutboxRelay {
   private readonly schema: string;
@@ -52,8 +51,6 @@ export class OutboxRelay {
   private stopped = true;
   private timer?: NodeJS.Timeout;
   private idle: Promise<void> = Promise.resolve();
-  /** publishCommitted calls in flight, for stop() to wait for. */
-  private readonly direct = new Set<Promise<void>>();
 
   constructor(
     private readonly ds: DataSource,
@@ -79,41 +76,7 @@ export class OutboxRelay {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
-    await Promise.allSettled([this.idle, ...this.direct]);
-  }
-
-  /**
-   * Publishes rows of this schema that a transaction of this process has just committed, without
-   * claiming them: the committer already holds them, which spares a claim transaction (four round
-   * trips) per commit. A row this fails to publish is left to the claim path (kicked), which retries
-   * it and records the error. Should a claim take a row while it is in flight here (the sweep, or
-   * another replica), the second publish is dropped by the stream's duplicate window, and only one
-   * of the two marks it published.
-   */
-  publishCommitted(rows: WrittenOutboxRow[]): void {
-    const mine = rows.filter((r) => r.schema === this.schema);
-    // Stopped: left in the table for the next claim, here or in another replica.
-    if (mine.length === 0 || this.stopped) return;
-    const p = this.publishNow(mine).catch((err) => {
-      this.logger.warn({ err, schema: this.schema }, 'outbox publish after commit failed; rows left to the relay');
-      this.kick();
-    });
-    this.direct.add(p);
-    void p.finally(() => this.direct.delete(p));
-  }
-
-  private async publishNow(rows: WrittenOutboxRow[]): Promise<void> {
-    const results = await Promise.allSettled(rows.map((r) => this.send(r.subject, r.payload, r.msgId, r.headers)));
-    const done = rows.filter((_, i) => results[i].status === 'fulfilled').map((r) => r.id);
-    if (done.length > 0) {
-      await execute(
-        this.ds,
-        `UPDATE ${this.schema}.outbox SET published_at = now(), attempts = attempts + 1
-         WHERE id = ANY($1) AND published_at IS NULL`,
-        [done],
-      );
-    }
-    if (done.length < rows.length) this.kick();
+    await this.idle;
   }
 
   /** Asks for a drain; coalesces calls made while one is running. */
@@ -154,9 +117,7 @@ export class OutboxRelay {
       // starve fresh ones, and a failed batch ends the drain, so there is no hot retry loop.
       const rows = await this.claimBatch(tx);
       if (rows.length === 0) return 0;
-      const results = await Promise.allSettled(
-        rows.map((r) => this.send(r.subject, JSON.stringify(r.payload), r.msg_id, r.headers)),
-      );
+      const results = await Promise.allSettled(rows.map((r) => this.publish(r)));
       const done: string[] = [];
       const failed: string[] = [];
       let firstError: unknown;
@@ -201,9 +162,9 @@ export class OutboxRelay {
     return results[1].rows;
   }
 
-  private async send(subject: string, payload: string, msgId: string, headers: Record<string, string>): Promise<void> {
+  private async publish(row: OutboxRow): Promise<void> {
     const h = natsHeaders();
-    for (const [k, v] of Object.entries(headers ?? {})) h.set(k, String(v));
-    await this.js.publish(subject, payload, { msgID: msgId, headers: h, timeout: 5000 });
+    for (const [k, v] of Object.entries(row.headers ?? {})) h.set(k, String(v));
+    await this.js.publish(row.subject, JSON.stringify(row.payload), { msgID: row.msg_id, headers: h, timeout: 5000 });
   }
 }
