@@ -1,57 +1,33 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runInNewContext } from 'node:vm';
-import * as ts from 'typescript';
+import { K6_DIR, loadK6Script, type K6Exports } from '../test-support/k6-runtime';
 import { planFollowUps } from './reply-plan';
 
 /**
  * k6 cannot be installed here, so these tests load the k6 scripts the way k6 would (ES modules,
  * `open`, `__ENV`) with the k6 runtime modules stubbed, and check what users run: that each script
  * parses, that its options hold the lane of tools/load/scenarios.json, and that its reply plan is the
- * Node runner's. The traffic itself is exercised by the Node runner on the same scenarios.
+ * Node runner's. e2e/k6-scripts.e2e-spec.ts runs them against the stack.
  */
-const K6_DIR = join(__dirname, '../k6');
 const SCENARIOS = JSON.parse(readFileSync(join(K6_DIR, '../load/scenarios.json'), 'utf8'));
 
-type Exports = Record<string, any>;
+const STUBS: Record<string, K6Exports> = {
+  k6: { check: () => true, sleep: () => undefined },
+  'k6/http': { default: {} },
+  'k6/execution': { default: { scenario: { iterationInTest: 0 } } },
+};
 
-function load(file: string, env: Record<string, string> = {}, cache = new Map<string, Exports>()): Exports {
-  const cached = cache.get(file);
-  if (cached) return cached;
-  const source = readFileSync(join(K6_DIR, file), 'utf8');
-  const { outputText, diagnostics } = ts.transpileModule(source, {
-    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2020 },
-    reportDiagnostics: true,
-    fileName: file,
-  });
-  expect(diagnostics ?? []).toEqual([]);
-  const k6Runtime: Record<string, Exports> = {
-    k6: { check: () => true, sleep: () => undefined },
-    'k6/http': { default: {} },
-    'k6/execution': { default: { scenario: { iterationInTest: 0 } } },
-  };
-  const module = { exports: {} as Exports };
-  cache.set(file, module.exports);
-  runInNewContext(outputText, {
-    module,
-    exports: module.exports,
-    __ENV: env,
-    // k6's open() resolves against the script's folder.
-    open: (path: string) => readFileSync(join(K6_DIR, path), 'utf8'),
-    require: (name: string) => {
-      if (name in k6Runtime) return k6Runtime[name];
-      if (name.startsWith('./')) return load(name.slice(2), env, cache);
-      throw new Error(`a k6 script may import k6 modules and ./ files only, not ${name}`);
-    },
-  });
-  return module.exports;
-}
+const load = (file: string, env: Record<string, string> = {}): K6Exports => loadK6Script(file, { env, modules: STUBS });
 
 describe('k6 scripts', () => {
   it('load-1k: closed loop of the scenario, or open loop at REPLY_RATE', () => {
     const S = SCENARIOS['load-1k'];
     const closed = load('load-1k.js').options;
-    expect(closed.scenarios.load).toMatchObject({ executor: 'shared-iterations', vus: S.concurrency, iterations: S.runs });
+    expect(closed.scenarios.load).toMatchObject({
+      executor: 'shared-iterations',
+      vus: S.concurrency,
+      iterations: S.runs,
+    });
     expect(closed.thresholds['http_req_failed{name:reply}']).toEqual(['rate==0']);
 
     const open = load('load-1k.js', { REPLY_RATE: '200' }).options;
