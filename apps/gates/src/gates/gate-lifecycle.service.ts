@@ -158,8 +158,7 @@ export class GateLifecycleService {
   async runUpdated(tx: EntityManager, workflowId: string, status: string): Promise<string[]> {
     if (!isTerminalRunStatus(status)) return [];
     await this.gates.lockRunLifecycle(tx, workflowId);
-    await this.gates.recordRunFinished(tx, workflowId, status);
-    const cancelled = await this.gates.cancelPendingOfRun(tx, workflowId);
+    const cancelled = await this.gates.finishRun(tx, workflowId, status);
     for (const gate of cancelled) {
       const at = gate.closedAt as string;
       await this.events.audit(tx, workflowId, gate.gateKey, auditKeys.cancelled(), {

@@ -195,14 +195,21 @@ export class GatesRepository {
     if (rows.length !== 1) throw new Error(`gate ${workflowId}/${gateKey} was not PENDING under its lock`);
   }
 
-  /** Cancels every PENDING gate of a run; returns the gates it cancelled. */
-  async cancelPendingOfRun(db: Db, workflowId: string): Promise<GateRow[]> {
+  /**
+   * Records that the run finished (once) and cancels its PENDING gates, in one statement; returns
+   * the gates it cancelled. Callers hold the run's lifecycle lock (lockRunLifecycle), taken by an
+   * earlier statement so that this one's snapshot sees every gate opened before the lock was granted.
+   */
+  async finishRun(db: Db, workflowId: string, status: string): Promise<GateRow[]> {
     const rows = await queryRows<RawGate>(
       db,
-      `UPDATE gates.gates SET state = 'CANCELLED', closed_at = clock_timestamp()
+      `WITH finished AS (
+         INSERT INTO gates.finished_runs (workflow_id, status) VALUES ($1, $2) ON CONFLICT (workflow_id) DO NOTHING
+       )
+       UPDATE gates.gates SET state = 'CANCELLED', closed_at = clock_timestamp()
        WHERE workflow_id = $1 AND state = 'PENDING'
        RETURNING ${COLUMNS}`,
-      [workflowId],
+      [workflowId, status],
     );
     return rows.map(toRow);
   }
@@ -213,14 +220,6 @@ export class GatesRepository {
    */
   async lockRunLifecycle(db: Db, workflowId: string): Promise<void> {
     await queryRows(db, `SELECT pg_advisory_xact_lock($1, hashtext($2))`, [RUN_LIFECYCLE_LOCK_CLASS, workflowId]);
-  }
-
-  async recordRunFinished(db: Db, workflowId: string, status: string): Promise<void> {
-    await execute(
-      db,
-      `INSERT INTO gates.finished_runs (workflow_id, status) VALUES ($1, $2) ON CONFLICT (workflow_id) DO NOTHING`,
-      [workflowId, status],
-    );
   }
 
   async isRunFinished(db: Db, workflowId: string): Promise<boolean> {
