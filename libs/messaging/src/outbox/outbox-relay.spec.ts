@@ -2,17 +2,31 @@ import type { JetStreamClient } from '@nats-io/jetstream';
 import type { DataSource } from 'typeorm';
 import { OutboxRelay } from './outbox-relay';
 
-/** A DataSource whose transactions (one relay batch each) finish when the test says so. */
+/**
+ * A DataSource whose relay batches wait for the test: each batch's claim (the text that begins its
+ * transaction) answers only when the test passes it the number of rows claimed.
+ */
 function controlledDataSource() {
-  const pending: Array<(published: number) => void> = [];
+  const pending: Array<(claimed: number) => void> = [];
+  const row = (i: number) => ({ id: String(i + 1), msg_id: `m-${i}`, subject: 's', payload: {}, headers: {} });
+  const client = {
+    query: (text: string) =>
+      text.startsWith('BEGIN')
+        ? new Promise((resolve) =>
+            pending.push((n) =>
+              resolve([{ rows: [] }, { rows: [] }, { rows: Array.from({ length: n }, (_, i) => row(i)) }]),
+            ),
+          )
+        : Promise.resolve([]),
+  };
   const ds = {
-    transaction: () => new Promise<number>((resolve) => pending.push(resolve)),
+    createQueryRunner: () => ({ connect: async () => client, release: async () => undefined }),
   } as unknown as DataSource;
   return { ds, pending };
 }
 
 const log = { warn: () => undefined, error: () => undefined };
-const js = {} as JetStreamClient;
+const js = { publish: async () => ({ duplicate: false }) } as unknown as JetStreamClient;
 
 async function ticks(n: number): Promise<void> {
   for (let i = 0; i < n; i++) await Promise.resolve();
@@ -23,6 +37,7 @@ describe('OutboxRelay.kick', () => {
     const { ds, pending } = controlledDataSource();
     const relay = new OutboxRelay(ds, 'runs', js, log, { sweepIntervalMs: 3_600_000 });
     relay.start();
+    await ticks(5);
     expect(pending).toHaveLength(1);
     relay.kick();
     relay.kick();
@@ -41,6 +56,7 @@ describe('OutboxRelay.kick', () => {
     const { ds, pending } = controlledDataSource();
     const relay = new OutboxRelay(ds, 'runs', js, log, { sweepIntervalMs: 3_600_000, batchSize: 5 });
     relay.start();
+    await ticks(5);
     pending[0](5);
     await ticks(10);
     expect(pending).toHaveLength(2);
@@ -58,6 +74,7 @@ describe('OutboxRelay.kick', () => {
       const { ds, pending } = controlledDataSource();
       const relay = new OutboxRelay(ds, 'runs', js, log, { sweepIntervalMs: 3_600_000 });
       relay.start();
+      await ticks(5);
       pending[0](0);
       await ticks(k);
       relay.kick();

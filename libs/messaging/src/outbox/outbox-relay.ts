@@ -1,7 +1,6 @@
 import { headers as natsHeaders } from '@nats-io/transport-node';
 import type { JetStreamClient } from '@nats-io/jetstream';
-import type { DataSource, EntityManager } from 'typeorm';
-import { execute } from '@gatehouse/persistence';
+import type { DataSource } from 'typeorm';
 import { assertSchemaName } from './outbox-message';
 
 export interface RelayLogger {
@@ -26,7 +25,13 @@ export function outboxClaimQuery(schema: string, batchSize: number): string {
 
 /** The pg client under a TypeORM query runner; a multi-statement text answers one result each. */
 interface PgClient {
-  query(text: string): Promise<Array<{ rows: OutboxRow[] }>>;
+  query(text: string, params?: unknown[]): Promise<Array<{ rows: OutboxRow[] }>>;
+}
+
+/** An outbox id (bigserial, as pg returns it) made safe to inline in SQL text. */
+function inlineId(id: string): string {
+  if (!/^[0-9]{1,19}$/.test(String(id))) throw new Error(`unexpected outbox id ${id}`);
+  return String(id);
 }
 
 interface OutboxRow {
@@ -110,56 +115,60 @@ export class OutboxRelay {
     }
   }
 
-  /** One transaction: claim a batch, publish it concurrently, mark what the server acknowledged. */
+  /**
+   * One transaction: claim a batch, publish it concurrently, mark what the server acknowledged. In two
+   * round trips on the happy path, not four: BEGIN, the claim's settings and the claim go as one
+   * simple-protocol text, and so do the marks and COMMIT (the ids are inlined: bigints the claim
+   * returned, checked to be digits). A failure anywhere rolls the claim back; the rows stay queued.
+   *
+   * The claim reads the unpublished rows in order, locked, as an ordered scan of
+   * outbox_unpublished_queue_idx that stops after the batch. Without statistics (autovacuum off) the
+   * planner prefers a bitmap scan and a sort, which reads the dead entry of every row ever published
+   * and never marks them dead, so bitmap scans are off for this transaction (the batch size is inlined:
+   * an integer checked in the constructor).
+   */
   private async publishBatch(): Promise<number> {
-    return this.ds.transaction(async (tx) => {
+    const runner = this.ds.createQueryRunner();
+    const client = (await runner.connect()) as PgClient;
+    let open = true;
+    try {
       // Fewest attempts first: rows that keep failing (say, a subject no stream covers) cannot
       // starve fresh ones, and a failed batch ends the drain, so there is no hot retry loop.
-      const rows = await this.claimBatch(tx);
-      if (rows.length === 0) return 0;
+      const claimed = await client.query(
+        `BEGIN; ${OUTBOX_CLAIM_SETTINGS}; ${outboxClaimQuery(this.schema, this.batchSize)}`,
+      );
+      const rows = claimed[2].rows;
       const results = await Promise.allSettled(rows.map((r) => this.publish(r)));
       const done: string[] = [];
       const failed: string[] = [];
       let firstError: unknown;
       results.forEach((res, i) => {
-        if (res.status === 'fulfilled') done.push(rows[i].id);
+        if (res.status === 'fulfilled') done.push(inlineId(rows[i].id));
         else {
           failed.push(rows[i].id);
           firstError ??= res.reason;
         }
       });
-      if (done.length) {
-        await execute(
-          tx,
-          `UPDATE ${this.schema}.outbox SET published_at = now(), attempts = attempts + 1 WHERE id = ANY($1)`,
-          [done],
-        );
-      }
       if (failed.length) {
-        await tx.query(`UPDATE ${this.schema}.outbox SET attempts = attempts + 1, last_error = $2 WHERE id = ANY($1)`, [
-          failed,
-          String((firstError as Error)?.message ?? firstError).slice(0, 500),
-        ]);
+        await client.query(
+          `UPDATE ${this.schema}.outbox SET attempts = attempts + 1, last_error = $2 WHERE id = ANY($1)`,
+          [failed, String((firstError as Error)?.message ?? firstError).slice(0, 500)],
+        );
         this.logger.warn(
           { schema: this.schema, failed: failed.length, err: firstError },
           'outbox publish failed; rows stay queued',
         );
       }
+      const mark = done.length
+        ? `UPDATE ${this.schema}.outbox SET published_at = now(), attempts = attempts + 1 WHERE id IN (${done.join(', ')}); `
+        : '';
+      await client.query(`${mark}COMMIT`);
+      open = false;
       return done.length;
-    });
-  }
-
-  /**
-   * The unpublished rows in order, locked, as an ordered scan of outbox_unpublished_queue_idx that
-   * stops after the batch. Without statistics (autovacuum off) the planner prefers a bitmap scan
-   * and a sort, which reads the dead entry of every row ever published and never marks them dead;
-   * bitmap scans are turned off for this transaction in the same round trip as the query (simple
-   * protocol, so the batch size is inlined: an integer checked in the constructor).
-   */
-  private async claimBatch(tx: EntityManager): Promise<OutboxRow[]> {
-    const client = (await tx.queryRunner!.connect()) as PgClient;
-    const results = await client.query(`${OUTBOX_CLAIM_SETTINGS}; ${outboxClaimQuery(this.schema, this.batchSize)}`);
-    return results[1].rows;
+    } finally {
+      if (open) await client.query('ROLLBACK').catch(() => undefined);
+      await runner.release();
+    }
   }
 
   private async publish(row: OutboxRow): Promise<void> {
