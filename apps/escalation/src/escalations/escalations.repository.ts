@@ -20,6 +20,15 @@ export interface EscalationOutcome {
   at: Date;
 }
 
+/**
+ * What completing the gate's escalation writes, for the statement that disarms its timer to do it in
+ * the same round trip (TimersRepository.disarm): a STARTED row (one started before the timed-out
+ * decision recorded it) becomes COMPLETED with the outcome; no row, or an ended one, is left alone.
+ */
+export function escalationCompletion(o: EscalationOutcome): { id: string; detail: string } {
+  return { id: escalationId(o.workflowId, o.gateKey), detail: JSON.stringify(detailOf(o)) };
+}
+
 /** The outcome and, under `escalate`, the successor gate it opened. */
 function detailOf(o: EscalationOutcome): EscalationDetail {
   return {
@@ -63,20 +72,6 @@ export class EscalationsRepository {
          SET status = 'COMPLETED', updated_at = now(), detail = e.detail || EXCLUDED.detail
          WHERE e.status = 'STARTED'`,
       [escalationId(o.workflowId, o.gateKey), o.workflowId, o.gateKey, JSON.stringify(detailOf(o))],
-    );
-  }
-
-  /**
-   * Completes a STARTED escalation of the gate once it left PENDING (rows started before the
-   * escalation was recorded at the timed-out decision); a no-op when there is none or it ended.
-   */
-  async complete(tx: EntityManager, o: EscalationOutcome): Promise<void> {
-    await execute(
-      tx,
-      `UPDATE escalation.escalations
-       SET status = 'COMPLETED', updated_at = now(), detail = detail || $2::jsonb
-       WHERE id = $1 AND status = 'STARTED'`,
-      [escalationId(o.workflowId, o.gateKey), JSON.stringify(detailOf(o))],
     );
   }
 

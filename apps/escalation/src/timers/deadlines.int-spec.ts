@@ -37,7 +37,12 @@ describe('escalation deadlines (integration)', () => {
   const running = new Set<INestMicroservice>();
 
   const g = 'approve-plan';
-  const policy = (action = TimeoutAction.REJECT) => ({ timeoutS: 1, timeoutAction: action, escalationChain: [], requireRationale: false });
+  const policy = (action = TimeoutAction.REJECT) => ({
+    timeoutS: 1,
+    timeoutAction: action,
+    escalationChain: [],
+    requireRationale: false,
+  });
 
   beforeAll(async () => {
     [nats, db] = await Promise.all([startNatsServer('escalation'), createTestDatabase('escalation')]);
@@ -46,7 +51,9 @@ describe('escalation deadlines (integration)', () => {
     js = jetstream(nc);
     jsm = await jetstreamManager(nc);
     // Every UPDATE that marks a timer FIRED leaves a row: a timer fired twice shows up as two rows.
-    await db.query(`CREATE TABLE public.fire_log (workflow_id uuid NOT NULL, gate_key text NOT NULL, at timestamptz NOT NULL DEFAULT clock_timestamp())`);
+    await db.query(
+      `CREATE TABLE public.fire_log (workflow_id uuid NOT NULL, gate_key text NOT NULL, at timestamptz NOT NULL DEFAULT clock_timestamp())`,
+    );
     await db.query(`
       CREATE FUNCTION public.log_fire() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN INSERT INTO public.fire_log (workflow_id, gate_key) VALUES (NEW.workflow_id, NEW.gate_key); RETURN NEW; END $$`);
@@ -92,7 +99,12 @@ describe('escalation deadlines (integration)', () => {
     for (const app of [...running]) await close(app);
   }
 
-  async function publishOpened(wid: string, deadlineAt: Date, action = TimeoutAction.REJECT, gateKey = g): Promise<void> {
+  async function publishOpened(
+    wid: string,
+    deadlineAt: Date,
+    action = TimeoutAction.REJECT,
+    gateKey = g,
+  ): Promise<void> {
     const body: GateOpenedEvent = {
       workflowId: wid,
       gateKey,
@@ -102,7 +114,9 @@ describe('escalation deadlines (integration)', () => {
       openedAt: new Date().toISOString(),
       policy: policy(action),
     };
-    await js.publish(subjects.gateOpened(wid, gateKey), JSON.stringify(body), { msgID: `gate-opened:${wid}:${gateKey}` });
+    await js.publish(subjects.gateOpened(wid, gateKey), JSON.stringify(body), {
+      msgID: `gate-opened:${wid}:${gateKey}`,
+    });
   }
 
   async function publishDecided(
@@ -131,22 +145,33 @@ describe('escalation deadlines (integration)', () => {
 
   /** How many deadline-passed messages the events stream holds for each gate of `wid`. */
   async function deadlineMessages(wid: string): Promise<Record<string, number>> {
-    const info = await jsm.streams.info(STREAMS.events.name, { subjects_filter: `evt.escalation.deadline-passed.${wid}.>` });
+    const info = await jsm.streams.info(STREAMS.events.name, {
+      subjects_filter: `evt.escalation.deadline-passed.${wid}.>`,
+    });
     return info.state.subjects ?? {};
   }
 
   async function timerStatus(wid: string, gateKey = g): Promise<string | undefined> {
-    const rows = await db.query<{ status: string }>(`SELECT status FROM escalation.timers WHERE workflow_id = $1 AND gate_key = $2`, [wid, gateKey]);
+    const rows = await db.query<{ status: string }>(
+      `SELECT status FROM escalation.timers WHERE workflow_id = $1 AND gate_key = $2`,
+      [wid, gateKey],
+    );
     return rows[0]?.status;
   }
 
   async function fireLog(wid: string): Promise<number> {
-    const rows = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM public.fire_log WHERE workflow_id = $1`, [wid]);
+    const rows = await db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM public.fire_log WHERE workflow_id = $1`,
+      [wid],
+    );
     return rows[0].n;
   }
 
   async function escalations(wid: string) {
-    return db.query(`SELECT id, workflow_id, gate_key, status, action, detail FROM escalation.escalations WHERE workflow_id = $1`, [wid]);
+    return db.query(
+      `SELECT id, workflow_id, gate_key, status, action, detail FROM escalation.escalations WHERE workflow_id = $1`,
+      [wid],
+    );
   }
 
   it('fires a passed deadline once: one deadline-passed message, and the escalation once the gate timed out', async () => {
@@ -155,10 +180,14 @@ describe('escalation deadlines (integration)', () => {
     await publishOpened(wid, deadline);
     await eventually(async () => ((await timerStatus(wid)) === 'ARMED' ? true : undefined), 5_000, 'timer armed');
 
-    const counts = await eventually(async () => {
-      const c = await deadlineMessages(wid);
-      return Object.keys(c).length > 0 ? c : undefined;
-    }, 6_000, 'deadline-passed message');
+    const counts = await eventually(
+      async () => {
+        const c = await deadlineMessages(wid);
+        return Object.keys(c).length > 0 ? c : undefined;
+      },
+      6_000,
+      'deadline-passed message',
+    );
     const firedAt = Date.now();
     expect(firedAt).toBeGreaterThanOrEqual(deadline.getTime());
     expect(counts).toEqual({ [subjects.deadlinePassed(wid, g)]: 1 });
@@ -178,10 +207,14 @@ describe('escalation deadlines (integration)', () => {
 
     // The gates service times the gate out; its decided-by-timer event records the escalation.
     await publishDecided(wid, Decision.TIMEOUT, DecidedBy.TIMER, GateState.TIMED_OUT);
-    const done = await eventually(async () => {
-      const rows = await escalations(wid);
-      return rows.length ? rows : undefined;
-    }, 5_000, 'escalation recorded');
+    const done = await eventually(
+      async () => {
+        const rows = await escalations(wid);
+        return rows.length ? rows : undefined;
+      },
+      5_000,
+      'escalation recorded',
+    );
     expect(done).toEqual([
       {
         id: `esc:${wid}:${g}`,
@@ -204,7 +237,10 @@ describe('escalation deadlines (integration)', () => {
     await publishOpened(wid, new Date(Date.now() - 60_000), TimeoutAction.APPROVE);
     await eventually(async () => ((await timerStatus(wid)) === 'FIRED' ? true : undefined), 5_000, 'timer fired');
     const stored = await eventually(
-      () => jsm.streams.getMessage(STREAMS.events.name, { last_by_subj: subjects.deadlinePassed(wid, g) }).catch(() => undefined),
+      () =>
+        jsm.streams
+          .getMessage(STREAMS.events.name, { last_by_subj: subjects.deadlinePassed(wid, g) })
+          .catch(() => undefined),
       5_000,
       'deadline-passed message',
     );
@@ -214,35 +250,52 @@ describe('escalation deadlines (integration)', () => {
 
     // Auto-approved by the timer: the escalation carries the timer's action.
     await publishDecided(wid, Decision.APPROVE, DecidedBy.TIMER, GateState.TIMED_OUT);
-    const rows = await eventually(async () => {
-      const r = await escalations(wid);
-      return r.length ? r : undefined;
-    }, 5_000, 'escalation recorded');
-    expect(rows).toMatchObject([{ status: 'COMPLETED', action: 'approve', detail: { outcome: { decision: 'approve', by: 'timer' } } }]);
+    const rows = await eventually(
+      async () => {
+        const r = await escalations(wid);
+        return r.length ? r : undefined;
+      },
+      5_000,
+      'escalation recorded',
+    );
+    expect(rows).toMatchObject([
+      { status: 'COMPLETED', action: 'approve', detail: { outcome: { decision: 'approve', by: 'timer' } } },
+    ]);
   });
 
   it('a timer that fired before the late decided-by-human event leaves no escalation (late disarm)', async () => {
     const wid = randomUUID();
     await publishOpened(wid, new Date(Date.now() - 60_000));
     await eventually(async () => ((await timerStatus(wid)) === 'FIRED' ? true : undefined), 5_000, 'timer fired');
-    await eventually(async () => {
-      const c = await deadlineMessages(wid);
-      return Object.keys(c).length ? c : undefined;
-    }, 5_000, 'deadline-passed message');
+    await eventually(
+      async () => {
+        const c = await deadlineMessages(wid);
+        return Object.keys(c).length ? c : undefined;
+      },
+      5_000,
+      'deadline-passed message',
+    );
 
     // The human's answer was recorded first, so the gates service ignores the deadline.
     await publishDecided(wid, Decision.APPROVE, DecidedBy.HUMAN, GateState.RECEIVED);
-    await eventually(async () => {
-      const [{ n }] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM escalation.inbox WHERE msg_id = $1`, [
-        `gate-decided:${wid}:${g}`,
-      ]);
-      return n === 1 ? true : undefined;
-    }, 5_000, 'decided event consumed');
+    await eventually(
+      async () => {
+        const [{ n }] = await db.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM escalation.inbox WHERE msg_id = $1`,
+          [`gate-decided:${wid}:${g}`],
+        );
+        return n === 1 ? true : undefined;
+      },
+      5_000,
+      'decided event consumed',
+    );
     await sleep(300);
     expect(await escalations(wid)).toEqual([]);
     expect(await timerStatus(wid)).toBe('FIRED');
     expect(await fireLog(wid)).toBe(1);
-    await expect(firstValueFrom(client.send(rpc.escalation.get, { workflowId: wid, gateKey: g }))).rejects.toMatchObject({
+    await expect(
+      firstValueFrom(client.send(rpc.escalation.get, { workflowId: wid, gateKey: g })),
+    ).rejects.toMatchObject({
       error: 'GATE_NOT_FOUND',
     });
   });
@@ -261,6 +314,29 @@ describe('escalation deadlines (integration)', () => {
     expect(await fireLog(wid)).toBe(0);
   });
 
+  it('a human decision completes an escalation STARTED before it (an earlier version), in the disarm', async () => {
+    const wid = randomUUID();
+    await publishOpened(wid, new Date(Date.now() + 60_000));
+    await eventually(async () => ((await timerStatus(wid)) === 'ARMED' ? true : undefined), 5_000, 'timer armed');
+    await db.query(
+      `INSERT INTO escalation.escalations (id, workflow_id, gate_key, status, action, detail)
+       VALUES ($1, $2, $3, 'STARTED', 'escalate', '{"started": true}'::jsonb)`,
+      [`esc:${wid}:${g}`, wid, g],
+    );
+    await publishDecided(wid, Decision.APPROVE, DecidedBy.HUMAN, GateState.RECEIVED);
+    await eventually(async () => ((await timerStatus(wid)) === 'DISARMED' ? true : undefined), 5_000, 'timer disarmed');
+    expect(await escalations(wid)).toEqual([
+      expect.objectContaining({
+        id: `esc:${wid}:${g}`,
+        status: 'COMPLETED',
+        detail: {
+          started: true,
+          outcome: expect.objectContaining({ state: 'RECEIVED', decision: 'approve', by: 'human' }),
+        },
+      }),
+    ]);
+  });
+
   it('a decided event that overtakes the opened one keeps the timer from ever arming', async () => {
     const wid = randomUUID();
     await publishDecided(wid, Decision.REJECT, DecidedBy.HUMAN, GateState.RECEIVED);
@@ -268,13 +344,17 @@ describe('escalation deadlines (integration)', () => {
     const deadline = new Date(Date.now() + 500);
     await publishOpened(wid, deadline, TimeoutAction.ESCALATE);
     // The late opened event fills in the real deadline and action, and the timer stays DISARMED.
-    const [row] = await eventually(async () => {
-      const rows = await db.query<{ status: string; action: string; deadline_at: Date }>(
-        `SELECT status, action, deadline_at FROM escalation.timers WHERE workflow_id = $1`,
-        [wid],
-      );
-      return rows[0]?.action === 'escalate' ? rows : undefined;
-    }, 5_000, 'late opened event recorded');
+    const [row] = await eventually(
+      async () => {
+        const rows = await db.query<{ status: string; action: string; deadline_at: Date }>(
+          `SELECT status, action, deadline_at FROM escalation.timers WHERE workflow_id = $1`,
+          [wid],
+        );
+        return rows[0]?.action === 'escalate' ? rows : undefined;
+      },
+      5_000,
+      'late opened event recorded',
+    );
     expect(row.status).toBe('DISARMED');
     expect(row.deadline_at.toISOString()).toBe(deadline.toISOString());
 
@@ -289,10 +369,14 @@ describe('escalation deadlines (integration)', () => {
     await publishOpened(wid, new Date(Date.now() - 1000), TimeoutAction.ESCALATE);
     await eventually(async () => ((await timerStatus(wid)) === 'FIRED' ? true : undefined), 5_000, 'timer fired');
     await publishDecided(wid, Decision.TIMEOUT, DecidedBy.TIMER, GateState.TIMED_OUT, `${g}-e1`);
-    const [done] = await eventually(async () => {
-      const rows = await escalations(wid);
-      return rows[0]?.status === 'COMPLETED' ? rows : undefined;
-    }, 5_000, 'escalation completed');
+    const [done] = await eventually(
+      async () => {
+        const rows = await escalations(wid);
+        return rows[0]?.status === 'COMPLETED' ? rows : undefined;
+      },
+      5_000,
+      'escalation completed',
+    );
     expect(done).toMatchObject({
       action: 'escalate',
       detail: { successorGateKey: `${g}-e1`, outcome: { state: 'TIMED_OUT', decision: 'timeout', by: 'timer' } },
@@ -311,7 +395,9 @@ describe('escalation deadlines (integration)', () => {
       runStatus: 'CANCELLED',
       at: new Date().toISOString(),
     };
-    await js.publish(subjects.gateCancelled(wid, g), JSON.stringify(cancelled), { msgID: `gate-cancelled:${wid}:${g}` });
+    await js.publish(subjects.gateCancelled(wid, g), JSON.stringify(cancelled), {
+      msgID: `gate-cancelled:${wid}:${g}`,
+    });
     await eventually(async () => ((await timerStatus(wid)) === 'DISARMED' ? true : undefined), 5_000, 'timer disarmed');
 
     await sleep(2_500);
@@ -323,15 +409,24 @@ describe('escalation deadlines (integration)', () => {
 
   it('dead-letters a gate-opened event that can never be armed, without arming anything', async () => {
     const wid = randomUUID();
-    await js.publish(subjects.gateOpened(wid, g), JSON.stringify({ workflowId: wid, gateKey: g, deadlineAt: 'soon', policy: policy() }), {
-      msgID: `gate-opened:${wid}:${g}`,
-    });
-    const [dead] = await eventually(async () => {
-      const rows = await db.query<{ consumer: string; error: string }>(`SELECT consumer, error FROM escalation.dead_letters WHERE subject = $1`, [
-        subjects.gateOpened(wid, g),
-      ]);
-      return rows.length ? rows : undefined;
-    }, 5_000, 'dead letter');
+    await js.publish(
+      subjects.gateOpened(wid, g),
+      JSON.stringify({ workflowId: wid, gateKey: g, deadlineAt: 'soon', policy: policy() }),
+      {
+        msgID: `gate-opened:${wid}:${g}`,
+      },
+    );
+    const [dead] = await eventually(
+      async () => {
+        const rows = await db.query<{ consumer: string; error: string }>(
+          `SELECT consumer, error FROM escalation.dead_letters WHERE subject = $1`,
+          [subjects.gateOpened(wid, g)],
+        );
+        return rows.length ? rows : undefined;
+      },
+      5_000,
+      'dead letter',
+    );
     expect(dead.consumer).toBe('escalation-gate-events');
     expect(dead.error).toContain('deadlineAt');
     expect(await timerStatus(wid)).toBeUndefined();
@@ -359,17 +454,23 @@ describe('escalation deadlines (integration)', () => {
     });
     expect(Number.isNaN(Date.parse(view.createdAt))).toBe(false);
 
-    const failure = (payload: unknown) => firstValueFrom(client.send(rpc.escalation.get, payload)).then(
-      () => undefined,
-      (err: unknown) => err,
-    );
+    const failure = (payload: unknown) =>
+      firstValueFrom(client.send(rpc.escalation.get, payload)).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
     expect(await failure({ workflowId: randomUUID(), gateKey: g })).toMatchObject({ error: 'GATE_NOT_FOUND' });
     expect(await failure({ workflowId: 'not-a-uuid', gateKey: g })).toMatchObject({ error: 'GATE_NOT_FOUND' });
     expect(await failure({ workflowId: wid, gateKey: 'Bad Key' })).toMatchObject({ error: 'INVALID_GATE_KEY' });
     expect(await failure({ workflowId: 42, gateKey: g })).toMatchObject({ error: 'VALIDATION_FAILED' });
     expect(await failure('nonsense')).toMatchObject({ error: 'VALIDATION_FAILED' });
 
-    expect(await firstValueFrom(client.send(rpc.escalation.health, {}))).toEqual({ ok: true, service: 'escalation', db: true, nats: true });
+    expect(await firstValueFrom(client.send(rpc.escalation.health, {}))).toEqual({
+      ok: true,
+      service: 'escalation',
+      db: true,
+      nats: true,
+    });
   });
 
   it('two instances at once fire every timer exactly once', async () => {
@@ -391,30 +492,49 @@ describe('escalation deadlines (integration)', () => {
     const keys = Array.from({ length: 250 }, (_, i) => `gate-${i}`);
     const deadline = new Date(Date.now() + 2500);
     await Promise.all(keys.map((k) => publishOpened(wid, deadline, TimeoutAction.REJECT, k)));
-    await eventually(async () => {
-      const [{ n }] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM escalation.timers WHERE workflow_id = $1`, [wid]);
-      return n === keys.length ? true : undefined;
-    }, 10_000, 'timers armed');
+    await eventually(
+      async () => {
+        const [{ n }] = await db.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM escalation.timers WHERE workflow_id = $1`,
+          [wid],
+        );
+        return n === keys.length ? true : undefined;
+      },
+      10_000,
+      'timers armed',
+    );
     // Each instance armed only what it consumed; make both wait for the shared deadline, as
     // TIMER_RESCAN_S would.
     first.get(DeadlineSchedulerService).rearm();
     second.get(DeadlineSchedulerService).rearm();
-    await eventually(async () => {
-      const waits = [first, second].map((a) => a.get(DeadlineSchedulerService).nextWakeAt?.getTime());
-      return waits.every((w) => w !== undefined && Math.abs(w - deadline.getTime()) < 200) ? true : undefined;
-    }, 2_000, 'both schedulers waiting for the deadline');
+    await eventually(
+      async () => {
+        const waits = [first, second].map((a) => a.get(DeadlineSchedulerService).nextWakeAt?.getTime());
+        return waits.every((w) => w !== undefined && Math.abs(w - deadline.getTime()) < 200) ? true : undefined;
+      },
+      2_000,
+      'both schedulers waiting for the deadline',
+    );
 
-    await eventually(async () => {
-      const [{ n }] = await db.query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM escalation.timers WHERE workflow_id = $1 AND status = 'FIRED'`,
-        [wid],
-      );
-      return n === keys.length ? true : undefined;
-    }, 10_000, 'all timers fired');
-    const messages = await eventually(async () => {
-      const c = await deadlineMessages(wid);
-      return Object.keys(c).length === keys.length ? c : undefined;
-    }, 10_000, 'all deadline-passed messages');
+    await eventually(
+      async () => {
+        const [{ n }] = await db.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM escalation.timers WHERE workflow_id = $1 AND status = 'FIRED'`,
+          [wid],
+        );
+        return n === keys.length ? true : undefined;
+      },
+      10_000,
+      'all timers fired',
+    );
+    const messages = await eventually(
+      async () => {
+        const c = await deadlineMessages(wid);
+        return Object.keys(c).length === keys.length ? c : undefined;
+      },
+      10_000,
+      'all deadline-passed messages',
+    );
 
     expect(Object.values(messages).every((n) => n === 1)).toBe(true);
     const perGate = await db.query<{ gate_key: string; n: number }>(
@@ -453,10 +573,14 @@ describe('escalation deadlines (integration)', () => {
     expect(await deadlineMessages(wid)).toEqual({});
 
     await boot();
-    await eventually(async () => {
-      const c = await deadlineMessages(wid);
-      return Object.keys(c).length ? c : undefined;
-    }, 5_000, 'deadline-passed after restart');
+    await eventually(
+      async () => {
+        const c = await deadlineMessages(wid);
+        return Object.keys(c).length ? c : undefined;
+      },
+      5_000,
+      'deadline-passed after restart',
+    );
     await sleep(500);
     expect(await deadlineMessages(wid)).toEqual({ [subjects.deadlinePassed(wid, g)]: 1 });
     expect(await timerStatus(wid)).toBe('FIRED');

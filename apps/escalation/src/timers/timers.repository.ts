@@ -46,13 +46,24 @@ export class TimersRepository {
    * Disarms the gate's timer if it is still ARMED. When the decided event overtook the opened one
    * the row is created DISARMED, so the late opened event cannot arm it.
    */
-  async disarm(tx: EntityManager, e: GateDecided): Promise<void> {
+  async disarm(tx: EntityManager, e: GateDecided, completing?: { id: string; detail: string }): Promise<void> {
+    const disarm = `INSERT INTO escalation.timers AS t (workflow_id, gate_key, deadline_at, action, policy, status)
+       VALUES ($1, $2, $3, 'reject', $4::jsonb, 'DISARMED')
+       ON CONFLICT (workflow_id, gate_key) DO UPDATE SET status = 'DISARMED' WHERE t.status = 'ARMED'`;
+    const params = [e.workflowId, e.gateKey, e.at, UNKNOWN_POLICY];
+    if (!completing) {
+      await execute(tx, disarm, params);
+      return;
+    }
+    // In the same statement: complete the gate's STARTED escalation, if it has one (escalationCompletion).
     await execute(
       tx,
-      `INSERT INTO escalation.timers AS t (workflow_id, gate_key, deadline_at, action, policy, status)
-       VALUES ($1, $2, $3, 'reject', $4::jsonb, 'DISARMED')
-       ON CONFLICT (workflow_id, gate_key) DO UPDATE SET status = 'DISARMED' WHERE t.status = 'ARMED'`,
-      [e.workflowId, e.gateKey, e.at, UNKNOWN_POLICY],
+      `WITH completed AS (
+         UPDATE escalation.escalations SET status = 'COMPLETED', updated_at = now(), detail = detail || $6::jsonb
+         WHERE id = $5 AND status = 'STARTED'
+       )
+       ${disarm}`,
+      [...params, completing.id, completing.detail],
     );
   }
 

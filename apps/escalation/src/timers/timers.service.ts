@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { DecidedBy } from '@gatehouse/contracts';
-import { EscalationsRepository } from '../escalations/escalations.repository';
+import { EscalationsRepository, escalationCompletion } from '../escalations/escalations.repository';
 import type { GateDecided, GateOpened } from './gate-event.parser';
 import { rearmAfterCommit } from './rearm-after-commit.subscriber';
 import { TimersRepository } from './timers.repository';
@@ -26,10 +26,13 @@ export class TimersService {
    * even after the timer FIRED (the decision was recorded before the deadline took effect).
    */
   async gateDecided(tx: EntityManager, e: GateDecided): Promise<void> {
-    if (e.by === DecidedBy.TIMER) await this.escalations.recordTimedOut(tx, e);
-    else await this.escalations.complete(tx, e);
-    // No re-arm: a disarm can only move the earliest deadline later, and a wake-up for a timer that
-    // is no longer armed finds nothing due and sets the next one. Saves a query per decided gate.
-    await this.timers.disarm(tx, e);
+    // No re-arm after the disarm: it can only move the earliest deadline later, and a wake-up for a
+    // timer that is no longer armed finds nothing due and sets the next one.
+    if (e.by === DecidedBy.TIMER) {
+      await this.escalations.recordTimedOut(tx, e);
+      await this.timers.disarm(tx, e);
+    } else {
+      await this.timers.disarm(tx, e, escalationCompletion(e));
+    }
   }
 }
