@@ -61,8 +61,9 @@ interface Delivery<P> {
  * Deliveries that are already waiting when a transaction can start are committed together (up to
  * `batchMax`): one inbox INSERT for all of them, each new one's handler in arrival order, one
  * outbox INSERT for what the handlers wrote, one commit, then the acks. A lone delivery is never
- * held back to wait for others. If anything in a batch fails, the batch is rolled back and its deliveries go one by one through the
- * single-delivery path, which does the per-message retry and dead-letter accounting.
+ * held back to wait for others. If anything in a batch fails, the batch is rolled back and its
+ * deliveries go one by one through the single-delivery path, which does the per-message retry and
+ * dead-letter accounting.
  */
 export class ConsumerRunner<P = void> {
   private readonly schema: string;
