@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CpuWindow, readMachineCpu, readProc } from './proc-stats';
+import { CpuWindow, readMachineCpu, readOnCpuMs, readProc } from './proc-stats';
 
 describe('process statistics from /proc', () => {
   it('reads this process', () => {
@@ -13,6 +13,16 @@ describe('process statistics from /proc', () => {
 
   it('answers undefined for a process that is gone', () => {
     expect(readProc(2 ** 22 + 12345)).toBeUndefined();
+    expect(readOnCpuMs(2 ** 22 + 12345)).toBeNaN();
+  });
+
+  it("reads a process's time on a CPU to below a clock tick", () => {
+    const before = readOnCpuMs(process.pid);
+    const until = performance.now() + 3;
+    while (performance.now() < until); // 3 ms of CPU: less than one 10 ms clock tick
+    const spent = readOnCpuMs(process.pid) - before;
+    expect(spent).toBeGreaterThanOrEqual(2.5);
+    expect(spent).toBeLessThan(1000);
   });
 
   it('sees the CPU a busy loop burns inside a window', async () => {
@@ -33,6 +43,34 @@ describe('process statistics from /proc', () => {
       expect(r.processes[0].cpuPercent).toBeGreaterThan(40);
       expect(r.processes[0].cpuPercent).toBeLessThan(130);
       expect(r.cores).toBeGreaterThanOrEqual(1);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
+  it('counts the wake-ups and the kernel time of a process that sleeps and writes', async () => {
+    // 50 sleeps of 5 ms: each one a voluntary context switch; each write a system call in the kernel.
+    const child = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const fs = require('fs'); let i = 0;
+         setTimeout(function tick() { fs.writeSync(fs.openSync('/dev/null', 'w'), 'x'.repeat(1 << 16)); if (++i < 50) setTimeout(tick, 5); }, 300);
+         setTimeout(() => {}, 2000);`,
+      ],
+      { stdio: 'ignore' },
+    );
+    try {
+      const p = [{ name: 'sleeper', pid: child.pid! }];
+      await sleep(250);
+      const w = new CpuWindow();
+      w.start(p);
+      await sleep(900);
+      const r = w.stop(p).processes[0];
+      expect(r.ctxSwitches).toBeGreaterThanOrEqual(50);
+      expect(r.syscalls).toBeGreaterThanOrEqual(50);
+      expect(r.sysCpuS).toBeGreaterThanOrEqual(0);
+      expect(r.sysCpuS).toBeLessThanOrEqual(r.cpuS);
     } finally {
       child.kill('SIGKILL');
     }

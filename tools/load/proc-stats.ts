@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** Clock ticks per second of /proc/<pid>/stat times (100 on every common Linux build). */
 export const CLK_TCK = (() => {
@@ -18,6 +18,10 @@ export interface ProcSample {
   peakRssMb: number;
   /** read/write-family system calls so far (/proc/<pid>/io; socket I/O included), 0 if unreadable. */
   syscalls: number;
+  /** System (kernel) part of cpuS. */
+  sysCpuS: number;
+  /** Context switches of all the process's threads so far, voluntary (a wait: one per wake-up) and not. */
+  ctxSwitches: number;
 }
 
 /** One process's CPU time and memory, or undefined when it is gone. */
@@ -35,6 +39,8 @@ export function readProc(pid: number): ProcSample | undefined {
       rssMb: round(kb('VmRSS') / 1024),
       peakRssMb: round(kb('VmHWM') / 1024),
       syscalls: readSyscalls(pid),
+      sysCpuS: stime / CLK_TCK,
+      ctxSwitches: readCtxSwitches(pid),
     };
   } catch {
     return undefined;
@@ -49,6 +55,45 @@ function readSyscalls(pid: number): number {
   } catch {
     return 0;
   }
+}
+
+/**
+ * Time the process's threads have spent on a CPU, in ms, from the scheduler's own clock
+ * (/proc/<pid>/task/<tid>/schedstat, nanoseconds): precise where the clock-tick counts of
+ * /proc/<pid>/stat are 10 ms coarse. NaN when the process is gone.
+ */
+export function readOnCpuMs(pid: number): number {
+  try {
+    let ns = 0;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+      } catch {
+        // the thread ended between the listing and the read
+      }
+    }
+    return ns / 1e6;
+  } catch {
+    return NaN;
+  }
+}
+
+/** Summed over /proc/<pid>/task/*: the main thread's own status counts only itself. */
+function readCtxSwitches(pid: number): number {
+  let n = 0;
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        const status = readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8');
+        for (const m of status.matchAll(/^(?:non)?voluntary_ctxt_switches:\s+(\d+)/gm)) n += Number(m[1]);
+      } catch {
+        // the thread ended between the listing and the read
+      }
+    }
+  } catch {
+    return 0;
+  }
+  return n;
 }
 
 /** Busy and total jiffies of all cores together, from /proc/stat. */
@@ -77,6 +122,10 @@ export interface ProcessWindowStats {
   peakRssMb: number;
   /** read/write-family system calls in the window (each SQL statement or NATS flush is one or more). */
   syscalls: number;
+  /** System (kernel) part of cpuS. */
+  sysCpuS: number;
+  /** Context switches in the window, all threads. */
+  ctxSwitches: number;
 }
 
 export interface CpuWindowReport {
@@ -92,8 +141,7 @@ export interface CpuWindowReport {
  * (Postgres backends come and go): a pid first seen at the end is counted from zero.
  */
 export class CpuWindow {
-  private readonly startCpu = new Map<number, number>();
-  private readonly startSyscalls = new Map<number, number>();
+  private readonly startCounts = new Map<number, ProcSample>();
   private startedAt = 0;
   private machine0 = readMachineCpu();
 
@@ -102,8 +150,7 @@ export class CpuWindow {
     this.machine0 = readMachineCpu();
     for (const p of watched) {
       const s = readProc(p.pid);
-      if (s) this.startCpu.set(p.pid, s.cpuS);
-      if (s) this.startSyscalls.set(p.pid, s.syscalls);
+      if (s) this.startCounts.set(p.pid, s);
     }
   }
 
@@ -114,7 +161,8 @@ export class CpuWindow {
     for (const p of watched) {
       const s = readProc(p.pid);
       if (!s) continue;
-      const cpuS = s.cpuS - (this.startCpu.get(p.pid) ?? 0);
+      const s0 = this.startCounts.get(p.pid);
+      const cpuS = s.cpuS - (s0?.cpuS ?? 0);
       processes.push({
         name: p.name,
         pid: p.pid,
@@ -122,7 +170,9 @@ export class CpuWindow {
         cpuPercent: round(wallS > 0 ? (100 * cpuS) / wallS : 0),
         rssMb: s.rssMb,
         peakRssMb: s.peakRssMb,
-        syscalls: s.syscalls - (this.startSyscalls.get(p.pid) ?? 0),
+        syscalls: s.syscalls - (s0?.syscalls ?? 0),
+        sysCpuS: round(s.sysCpuS - (s0?.sysCpuS ?? 0), 2),
+        ctxSwitches: s.ctxSwitches - (s0?.ctxSwitches ?? 0),
       });
     }
     const dTotal = m.total - this.machine0.total;
@@ -163,6 +213,11 @@ function groupByName(list: ProcessWindowStats[]): ProcessWindowStats[] {
       rssMb: Math.max(...ps.map((p) => p.rssMb)),
       peakRssMb: Math.max(...ps.map((p) => p.peakRssMb)),
       syscalls: ps.reduce((a, p) => a + p.syscalls, 0),
+      sysCpuS: round(
+        ps.reduce((a, p) => a + p.sysCpuS, 0),
+        2,
+      ),
+      ctxSwitches: ps.reduce((a, p) => a + p.ctxSwitches, 0),
     };
   });
 }

@@ -59,6 +59,8 @@ export function summarizeScenario(r: ScenarioReport): string {
   if (r.baseline?.cpuMsPerUnit) lines.push(`  cpu ms per raw unit: ${JSON.stringify(r.baseline.cpuMsPerUnit)}`);
   if (r.baseline?.syscallsPerUnit)
     lines.push(`  read/write syscalls per raw unit: ${JSON.stringify(r.baseline.syscallsPerUnit)}`);
+  if (r.baseline?.ctxSwitchesPerUnit)
+    lines.push(`  context switches per raw unit: ${JSON.stringify(r.baseline.ctxSwitchesPerUnit)}`);
   lines.push(
     r.ratio.ratio === null
       ? `ratio full-stack/raw: n/a (${r.ratio.note})`
@@ -85,7 +87,9 @@ export function summarizeScenario(r: ScenarioReport): string {
   if (t.cpuMsPerReply) {
     lines.push(`cpu ms per accepted reply, first reply to last run terminal: ${JSON.stringify(t.cpuMsPerReply)}`);
   }
+  if (t.sysCpuMsPerReply) lines.push(`  of which in the kernel: ${JSON.stringify(t.sysCpuMsPerReply)}`);
   if (t.syscallsPerReply) lines.push(`  read/write syscalls per accepted reply: ${JSON.stringify(t.syscallsPerReply)}`);
+  if (t.ctxSwitchesPerReply) lines.push(`  context switches per accepted reply: ${JSON.stringify(t.ctxSwitchesPerReply)}`);
   if (t.pgCounters) {
     const pu = t.pgCounters.perUnit;
     lines.push(

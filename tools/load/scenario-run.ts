@@ -85,7 +85,11 @@ export interface ScenarioReport {
       wallS: number | null;
       cpu?: CpuWindowReport;
       cpuMsPerReply?: Record<string, number>;
+      /** The kernel's part of cpuMsPerReply. */
+      sysCpuMsPerReply?: Record<string, number>;
       syscallsPerReply?: Record<string, number>;
+      /** Context switches (all threads): roughly one per wake-up of a waiting process. */
+      ctxSwitchesPerReply?: Record<string, number>;
       pgCounters?: PgCounterDelta;
     };
   };
@@ -95,6 +99,7 @@ export interface ScenarioReport {
         cpu?: CpuWindowReport;
         cpuMsPerUnit?: Record<string, number>;
         syscallsPerUnit?: Record<string, number>;
+        ctxSwitchesPerUnit?: Record<string, number>;
       })
     | null;
   /** Full-stack accepted replies/s ÷ raw units/s, both measured in this run. */
@@ -121,19 +126,23 @@ export interface ScenarioRunOptions {
 /** Sockets the runner may open: an open loop needs one per reply in flight, however many. */
 const OPEN_LOOP_MAX_SOCKETS = 512;
 
-/** read/write system calls per unit of work, by process, over a window. */
-export function syscallsPer(cpu: CpuWindowReport, units: number): Record<string, number> {
+/** A per-process count (system calls, context switches) per unit of work, over a window. */
+export function countPer(
+  cpu: CpuWindowReport,
+  units: number,
+  count: 'syscalls' | 'ctxSwitches',
+): Record<string, number> {
   return Object.fromEntries(
-    cpu.processes.map((p) => [p.name.replace(/ \(\d+ processes\)$/, ''), units > 0 ? round(p.syscalls / units, 1) : 0]),
+    cpu.processes.map((p) => [p.name.replace(/ \(\d+ processes\)$/, ''), units > 0 ? round(p[count] / units, 1) : 0]),
   );
 }
 
-/** CPU milliseconds per unit of work, by process (and in total), over a window. */
-export function cpuMsPer(cpu: CpuWindowReport, units: number): Record<string, number> {
+/** CPU milliseconds (all, or the kernel's part) per unit of work, by process and in total, over a window. */
+export function cpuMsPer(cpu: CpuWindowReport, units: number, part: 'cpuS' | 'sysCpuS' = 'cpuS'): Record<string, number> {
   const out: Record<string, number> = {};
   let total = 0;
   for (const p of cpu.processes) {
-    const ms = units > 0 ? (1000 * p.cpuS) / units : 0;
+    const ms = units > 0 ? (1000 * p[part]) / units : 0;
     out[p.name.replace(/ \(\d+ processes\)$/, '')] = round(ms, 2);
     total += ms;
   }
@@ -182,7 +191,8 @@ export async function runScenario(o: ScenarioRunOptions): Promise<ScenarioReport
         ...b,
         cpu: baselineCpu,
         cpuMsPerUnit: baselineCpu && cpuMsPer(baselineCpu, b.units),
-        syscallsPerUnit: baselineCpu && syscallsPer(baselineCpu, b.units),
+        syscallsPerUnit: baselineCpu && countPer(baselineCpu, b.units, 'syscalls'),
+        ctxSwitchesPerUnit: baselineCpu && countPer(baselineCpu, b.units, 'ctxSwitches'),
       };
       log(`baseline: ${b.unitsPerS} units/s, p50 ${b.latencyMs.p50} ms, p99 ${b.latencyMs.p99} ms`);
     } else {
@@ -279,7 +289,9 @@ export async function runScenario(o: ScenarioRunOptions): Promise<ScenarioReport
           wallS: terminalMs === undefined ? null : round(terminalMs / 1000, 2),
           cpu: wholeCpu,
           cpuMsPerReply: cpuMsPer(wholeCpu, counts.accepted),
-          syscallsPerReply: syscallsPer(wholeCpu, counts.accepted),
+          sysCpuMsPerReply: cpuMsPer(wholeCpu, counts.accepted, 'sysCpuS'),
+          syscallsPerReply: countPer(wholeCpu, counts.accepted, 'syscalls'),
+          ctxSwitchesPerReply: countPer(wholeCpu, counts.accepted, 'ctxSwitches'),
           pgCounters: counterDelta(counters0, counters2, counts.accepted),
         },
       },
