@@ -89,7 +89,8 @@ export function summarizeScenario(r: ScenarioReport): string {
   }
   if (t.sysCpuMsPerReply) lines.push(`  of which in the kernel: ${JSON.stringify(t.sysCpuMsPerReply)}`);
   if (t.syscallsPerReply) lines.push(`  read/write syscalls per accepted reply: ${JSON.stringify(t.syscallsPerReply)}`);
-  if (t.ctxSwitchesPerReply) lines.push(`  context switches per accepted reply: ${JSON.stringify(t.ctxSwitchesPerReply)}`);
+  if (t.ctxSwitchesPerReply)
+    lines.push(`  context switches per accepted reply: ${JSON.stringify(t.ctxSwitchesPerReply)}`);
   if (t.pgCounters) {
     const pu = t.pgCounters.perUnit;
     lines.push(

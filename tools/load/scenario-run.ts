@@ -138,7 +138,11 @@ export function countPer(
 }
 
 /** CPU milliseconds (all, or the kernel's part) per unit of work, by process and in total, over a window. */
-export function cpuMsPer(cpu: CpuWindowReport, units: number, part: 'cpuS' | 'sysCpuS' = 'cpuS'): Record<string, number> {
+export function cpuMsPer(
+  cpu: CpuWindowReport,
+  units: number,
+  part: 'cpuS' | 'sysCpuS' = 'cpuS',
+): Record<string, number> {
   const out: Record<string, number> = {};
   let total = 0;
   for (const p of cpu.processes) {
