@@ -1,4 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTestDatabase, type TestDatabase } from '../tools/test-support/database';
 import { freePort } from '../tools/test-support/free-port';
@@ -23,6 +24,17 @@ describe('npm start launcher (e2e)', () => {
     await db?.drop();
   });
 
+  /** Launchers a test started: a failed assertion must not leave a stack running behind it. */
+  const launched: ChildProcess[] = [];
+  afterEach(async () => {
+    for (const child of launched.splice(0)) {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        await exited(child);
+      }
+    }
+  });
+
   function launch(env: Record<string, string>, args: string[] = []): { child: ChildProcess; output: () => string } {
     let out = '';
     const child = spawn(process.execPath, [join(ROOT, 'dist', 'tools', 'start', 'start.js'), ...args], {
@@ -31,6 +43,7 @@ describe('npm start launcher (e2e)', () => {
     });
     child.stdout!.on('data', (d) => (out += d));
     child.stderr!.on('data', (d) => (out += d));
+    launched.push(child);
     return { child, output: () => out };
   }
 
@@ -41,26 +54,67 @@ describe('npm start launcher (e2e)', () => {
     });
 
   const childPids = (pid: number) =>
-    execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).map(Number);
+    execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map(Number);
+
+  const serviceOf = (pid: number) => /apps\/(\w+)\//.exec(readFileSync(`/proc/${pid}/cmdline`, 'utf8'))?.[1];
+
+  /** The nice value of every thread of a process (field 19 of /proc/<pid>/task/<tid>/stat). */
+  const threadNices = (pid: number) =>
+    readdirSync(`/proc/${pid}/task`).map((tid) => {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+    });
+
+  /** RUNS_NICE: the runs processes, and only they, run every thread at that nice value. */
+  const expectRunsNice = (launcherPid: number, nice: number) => {
+    const byService = new Map(childPids(launcherPid).map((pid) => [serviceOf(pid), pid]));
+    expect([...byService.keys()].sort()).toEqual(['escalation', 'gates', 'gateway', 'runs']);
+    for (const [service, pid] of byService) {
+      const nices = threadNices(pid!);
+      expect(nices.length).toBeGreaterThan(1);
+      expect(new Set(nices)).toEqual(new Set([service === 'runs' ? nice : 0]));
+    }
+  };
 
   it('starts the stack, restarts a killed service, and stops everything on SIGTERM', async () => {
     const port = await freePort();
-    const { child, output } = launch({ PORT: String(port) });
-    await eventually(async () => {
-      const res = await fetch(`http://127.0.0.1:${port}/healthz`);
-      return res.status === 200 ? true : undefined;
-    }, 60_000, 'healthy stack');
+    const { child, output } = launch({ PORT: String(port), RUNS_NICE: '7' });
+    await eventually(
+      async () => {
+        const res = await fetch(`http://127.0.0.1:${port}/healthz`);
+        return res.status === 200 ? true : undefined;
+      },
+      60_000,
+      'healthy stack',
+    );
     expect(output()).toMatch(/\[gates-0\s*\] .*gates ready/);
     const pids = childPids(child.pid!);
     expect(pids).toHaveLength(4);
+    expectRunsNice(child.pid!, 7);
 
-    process.kill(pids[0], 'SIGKILL');
+    process.kill(
+      pids.find((pid) => serviceOf(pid) === 'runs')!,
+      'SIGKILL',
+    );
     await eventually(async () => (/restarting in \d+ ms/.test(output()) ? true : undefined), 10_000, 'restart notice');
-    await eventually(async () => (childPids(child.pid!).length === 4 ? true : undefined), 15_000, 'four services again');
-    await eventually(async () => {
-      const res = await fetch(`http://127.0.0.1:${port}/healthz`);
-      return res.status === 200 ? true : undefined;
-    }, 30_000, 'healthy after restart');
+    await eventually(
+      async () => (childPids(child.pid!).length === 4 ? true : undefined),
+      15_000,
+      'four services again',
+    );
+    await eventually(
+      async () => {
+        const res = await fetch(`http://127.0.0.1:${port}/healthz`);
+        return res.status === 200 ? true : undefined;
+      },
+      30_000,
+      'healthy after restart',
+    );
+    expectRunsNice(child.pid!, 7); // the restarted runs process lowers its own priority again
 
     const running = childPids(child.pid!);
     child.kill('SIGTERM');

@@ -13,6 +13,7 @@ describe('RunsEnv', () => {
       SBX_MOCK_DELAY_MS: 50,
       SBX_QUEUE_PARTITION: true,
       LIVE_TIMEOUT_MS: 30_000,
+      RUNS_NICE: 0,
     });
   });
 
@@ -25,6 +26,7 @@ describe('RunsEnv', () => {
       SBX_MOCK_DELAY_MS: '0',
       SBX_QUEUE_PARTITION: 'FALSE',
       LIVE_TIMEOUT_MS: '1500',
+      RUNS_NICE: '10',
     });
     expect(env).toMatchObject({
       OC_MODE: 'live',
@@ -34,6 +36,7 @@ describe('RunsEnv', () => {
       SBX_MOCK_DELAY_MS: 0,
       SBX_QUEUE_PARTITION: false,
       LIVE_TIMEOUT_MS: 1500,
+      RUNS_NICE: 10,
     });
   });
 
@@ -49,6 +52,8 @@ describe('RunsEnv', () => {
     [{ SBX_MOCK_DELAY_MS: '2.5' }, 'SBX_MOCK_DELAY_MS', 'SBX_MOCK_DELAY_MS'],
     [{ SBX_QUEUE_PARTITION: 'yes' }, 'SBX_QUEUE_PARTITION', 'SBX_QUEUE_PARTITION'],
     [{ LIVE_TIMEOUT_MS: 'soon' }, 'LIVE_TIMEOUT_MS', 'LIVE_TIMEOUT_MS'],
+    [{ RUNS_NICE: '20' }, 'RUNS_NICE', 'RUNS_NICE'],
+    [{ RUNS_NICE: '-5' }, 'RUNS_NICE', 'RUNS_NICE'],
   ])('rejects %j, naming %s', (raw, variable, text) => {
     let error: unknown;
     try {

@@ -36,4 +36,14 @@ export class RunsEnv extends CommonEnv {
   @Min(100)
   @Max(600_000)
   LIVE_TIMEOUT_MS = 30_000;
+
+  /**
+   * The runs processes' nice value (0-19). Where every service shares one host's CPUs, a value
+   * above 0 lets the gateway and gates answer a reply before the runs service resumes the runs
+   * that earlier replies approved (docs/performance.md); 0 leaves the scheduler's default.
+   */
+  @IsInt()
+  @Min(0)
+  @Max(19)
+  RUNS_NICE = 0;
 }

@@ -8,13 +8,16 @@ import { natsServers } from '../jetstream/nats-connection';
 import { provisionStreams } from '../jetstream/provision';
 import { RpcErrorFilter } from '../rpc/rpc-error.filter';
 import { rpcServerOptions } from '../rpc/rpc-server';
+import { lowerCpuPriority } from './cpu-priority';
 
-export interface BootstrapOptions {
+export interface BootstrapOptions<T extends CommonEnv = CommonEnv> {
   service: string;
   module: Type<unknown>;
-  env: Type<CommonEnv>;
+  env: Type<T>;
   /** Run migrations and stream provisioning before starting (idempotent; default true). */
   prepare?: boolean;
+  /** The process's nice value from its settings (see `lowerCpuPriority`); default 0. */
+  cpuNice?: (env: T) => number;
 }
 
 /** Prints a configuration error and exits: a bad setting must stop the process, clearly. */
@@ -42,9 +45,10 @@ export async function prepareInfrastructure(env: CommonEnv): Promise<void> {
 }
 
 /** Starts a backend service: request/reply on its NATS queue group plus its JetStream consumers. */
-export async function bootstrapService(options: BootstrapOptions): Promise<INestMicroservice> {
+export async function bootstrapService<T extends CommonEnv>(options: BootstrapOptions<T>): Promise<INestMicroservice> {
   process.env.GATEHOUSE_SERVICE = options.service;
   const env = exitOnBadEnv(options.service, options.env);
+  lowerCpuPriority(options.cpuNice?.(env) ?? 0);
   if (options.prepare !== false && process.env.GATEHOUSE_SKIP_PREPARE !== 'true') {
     await prepareInfrastructure(env);
   }

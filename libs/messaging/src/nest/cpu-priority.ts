@@ -1,0 +1,25 @@
+import { readdirSync } from 'node:fs';
+import { setPriority } from 'node:os';
+
+/**
+ * Gives this process a lower CPU priority (a nice value, 0-19) on a host it shares with the other
+ * services, Postgres and NATS. On Linux a nice value belongs to each thread, and V8's and libuv's
+ * threads exist before this runs, so every thread of the process gets it; raising a nice value
+ * needs no privilege. 0 changes nothing.
+ */
+export function lowerCpuPriority(nice: number): void {
+  if (nice === 0) return;
+  let threads: number[];
+  try {
+    threads = readdirSync('/proc/self/task').map(Number);
+  } catch {
+    threads = [0]; // not Linux: the calling thread, which runs the JavaScript
+  }
+  for (const tid of threads) {
+    try {
+      setPriority(tid, nice);
+    } catch {
+      // a thread that ended between the listing and the call
+    }
+  }
+}
