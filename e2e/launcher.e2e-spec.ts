@@ -80,17 +80,17 @@ describe('npm start launcher (e2e)', () => {
     }
   };
 
+  const healthy = (port: number, timeoutMs: number, what: string) =>
+    eventually(
+      async () => ((await fetch(`http://127.0.0.1:${port}/healthz`)).status === 200 ? true : undefined),
+      timeoutMs,
+      what,
+    );
+
   it('starts the stack, restarts a killed service, and stops everything on SIGTERM', async () => {
     const port = await freePort();
     const { child, output } = launch({ PORT: String(port), RUNS_NICE: '7' });
-    await eventually(
-      async () => {
-        const res = await fetch(`http://127.0.0.1:${port}/healthz`);
-        return res.status === 200 ? true : undefined;
-      },
-      60_000,
-      'healthy stack',
-    );
+    await healthy(port, 60_000, 'healthy stack');
     expect(output()).toMatch(/\[gates-0\s*\] .*gates ready/);
     const pids = childPids(child.pid!);
     expect(pids).toHaveLength(4);
@@ -106,14 +106,7 @@ describe('npm start launcher (e2e)', () => {
       15_000,
       'four services again',
     );
-    await eventually(
-      async () => {
-        const res = await fetch(`http://127.0.0.1:${port}/healthz`);
-        return res.status === 200 ? true : undefined;
-      },
-      30_000,
-      'healthy after restart',
-    );
+    await healthy(port, 30_000, 'healthy after restart');
     expectRunsNice(child.pid!, 7); // the restarted runs process lowers its own priority again
 
     const running = childPids(child.pid!);
