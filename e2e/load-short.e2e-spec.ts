@@ -52,4 +52,28 @@ describe('load: short lane (e2e)', () => {
     expect(explain).toContain('== short: OK');
     expect(result.files[0]).toMatch(/short-.*\.json$/);
   }, 120_000);
+
+  it('sweeps offered rates: a fresh stack at each, in rising order, and the p99 boundary', async () => {
+    const out: string[] = [];
+    const result = await main(
+      ['--scenario', 'short', '--runs', '12', '--spawn', '--no-baseline', '--quiet', '--rate', '40,20'],
+      { out: (t) => out.push(t), err: (t) => out.push(t) },
+    );
+    expect(result.exitCode).toBe(0);
+    const reports = result.reports as ScenarioReport[];
+    expect(reports.map((r) => [r.ok, r.phases.reply.offeredRatePerS, r.counts.accepted])).toEqual([
+      [true, 20, 12],
+      [true, 40, 12],
+    ]);
+    const sweep = result.sweep!;
+    expect(sweep.steps.map((s) => [s.ratePerS, s.ok, s.replyP99Ms])).toEqual([
+      [20, true, reports[0].http.byKind.reply!.latencyMs.p99],
+      [40, true, reports[1].http.byKind.reply!.latencyMs.p99],
+    ]);
+    // Whatever the machine's speed, the boundary is one of the rates that held 50 ms, or none.
+    const held = sweep.steps.filter((s) => s.replyP99Ms < 50).map((s) => s.ratePerS);
+    expect(sweep.holdsUpToPerS === null ? held[0] !== 20 : held.includes(sweep.holdsUpToPerS)).toBe(true);
+    expect(out.join('\n')).toMatch(/reply latency by offered rate[\s\S]*\n {2}20 [\s\S]*\n {2}40 /);
+    expect(result.files.at(-1)).toMatch(/short-sweep-.*\.json$/);
+  }, 180_000);
 });

@@ -60,14 +60,24 @@ describe('parseLoadArgs', () => {
     [['--scenario', 'short', '--spawn', '--bogus'], /bogus/],
     [['--scenario', 'short', '--spawn', '--rate', '0'], /--rate must be an integer >= 1/],
     [['--scenario', 'idle-gates', '--spawn', '--rate', '100'], /reply scenarios only/],
+    [['--scenario', 'short', '--spawn', '--rate', '60,,80'], /--rate must be an integer >= 1/],
+    [['--scenario', 'short', '--spawn', '--rate', '60,x'], /--rate must be an integer >= 1, got "x"/],
+    [['--scenario', 'short', '--spawn', '--rate', '60,60'], /lists a rate twice/],
+    [['--scenario', 'short', '--spawn', '--rate', '60', '--p99-target-ms', '0'], /--p99-target-ms/],
   ])('refuses %j', (argv, message) => {
     expect(() => parseLoadArgs(argv as string[])).toThrow(UsageError);
     expect(() => parseLoadArgs(argv as string[])).toThrow(message as RegExp);
   });
 
-  it('reads an open-loop reply rate', () => {
-    expect(parseLoadArgs(['--scenario', 'load-1k', '--spawn', '--rate', '250'])).toMatchObject({ rate: 250 });
-    expect(parseLoadArgs(['--scenario', 'load-1k', '--spawn']).rate).toBeUndefined();
+  it('reads an open-loop reply rate, or several in rising order for a sweep', () => {
+    expect(parseLoadArgs(['--scenario', 'load-1k', '--spawn', '--rate', '250'])).toMatchObject({
+      rates: [250],
+      p99TargetMs: 50,
+    });
+    expect(parseLoadArgs(['--scenario', 'load-1k', '--spawn']).rates).toBeUndefined();
+    expect(
+      parseLoadArgs(['--scenario', 'load-1k', '--spawn', '--rate', '100, 60,80', '--p99-target-ms', '20']),
+    ).toMatchObject({ rates: [60, 80, 100], p99TargetMs: 20 });
   });
 
   it('lets the baseline run with a database and NATS only', () => {

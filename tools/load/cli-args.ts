@@ -29,9 +29,12 @@ export interface LoadArgs {
   isolateReplies: boolean;
   /**
    * Open-loop replies: this many a second on a fixed schedule, whatever the answers' latency,
-   * instead of `concurrency` closed-loop workers. For "the rate it takes at p99 < X ms".
+   * instead of `concurrency` closed-loop workers. For "the rate it takes at p99 < X ms". Several
+   * rates (`--rate 60,80,100`) make a sweep: `repeat` fresh runs at each, then the highest rate
+   * whose median reply p99 stays under `p99TargetMs`.
    */
-  rate?: number;
+  rates?: number[];
+  p99TargetMs: number;
   quiet: boolean;
 }
 
@@ -39,7 +42,8 @@ export const USAGE = `usage: node dist/tools/load/runner.js --scenario <load-1k|
          (--spawn | --base-url URL --database-url URL [--nats-url URL])
          [--runs N] [--concurrency N] [--repeat K] [--no-baseline] [--baseline-pool N]
          [--env KEY=VALUE ...] [--gate-timeout-s S] [--terminal-timeout-s S] [--idle-s S]
-         [--out-dir DIR] [--profile-dir DIR] [--isolate-replies] [--rate R] [--quiet]`;
+         [--out-dir DIR] [--profile-dir DIR] [--isolate-replies] [--rate R[,R...]] [--p99-target-ms MS]
+         [--quiet]`;
 
 export class UsageError extends Error {}
 
@@ -48,6 +52,14 @@ function int(v: string | undefined, name: string, min = 1): number | undefined {
   const n = Number(v);
   if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} must be an integer >= ${min}, got "${v}"`);
   return n;
+}
+
+/** `R` or `R1,R2,...`: distinct integers >= 1, in rising order. */
+function rateList(v: string | undefined): number[] | undefined {
+  if (v === undefined) return undefined;
+  const rates = v.split(',').map((r) => int(r.trim(), 'rate')!);
+  if (new Set(rates).size !== rates.length) throw new UsageError(`--rate lists a rate twice: "${v}"`);
+  return rates.sort((a, b) => a - b);
 }
 
 function url(v: string | undefined, name: string, protocols: string[]): string | undefined {
@@ -89,6 +101,7 @@ export function parseLoadArgs(argv: string[]): LoadArgs {
         'profile-dir': { type: 'string' },
         'isolate-replies': { type: 'boolean', default: false },
         rate: { type: 'string' },
+        'p99-target-ms': { type: 'string' },
         quiet: { type: 'boolean', default: false },
       },
     }).values;
@@ -141,7 +154,8 @@ export function parseLoadArgs(argv: string[]): LoadArgs {
     outDir: parsed['out-dir'],
     profileDir: parsed['profile-dir'],
     isolateReplies: parsed['isolate-replies'] as boolean,
-    rate: int(parsed.rate, 'rate'),
+    rates: rateList(parsed.rate),
+    p99TargetMs: int(parsed['p99-target-ms'], 'p99-target-ms') ?? 50,
     quiet: parsed.quiet as boolean,
   };
 }

@@ -2,7 +2,8 @@ import { runBaseline } from './baseline';
 import { parseLoadArgs, USAGE, UsageError, type LoadArgs } from './cli-args';
 import { runIdle } from './idle';
 import { medianSummary, summarize, summarizeMedians, writeReport, type LoadReport, type MedianSummary } from './report';
-import { runScenario } from './scenario-run';
+import { holdsUpTo, rateStep, summarizeSweep, type RateStep, type SweepSummary } from './rate-sweep';
+import { runScenario, type ScenarioReport } from './scenario-run';
 import { resolveScenario } from './scenarios';
 import { externalTarget, spawnTarget, type Target } from './target';
 
@@ -11,6 +12,7 @@ export interface LoadResult {
   reports: LoadReport[];
   files: string[];
   medians?: MedianSummary;
+  sweep?: SweepSummary;
 }
 
 export interface MainIo {
@@ -34,7 +36,7 @@ async function withTarget<T>(args: LoadArgs, name: string, work: (t: Target) => 
   }
 }
 
-async function runOnce(args: LoadArgs, log: (l: string) => void): Promise<LoadReport> {
+async function runOnce(args: LoadArgs, rate: number | undefined, log: (l: string) => void): Promise<LoadReport> {
   if (args.scenario === 'baseline') {
     const units = args.runs ?? 1000;
     const concurrency = args.concurrency ?? 32;
@@ -66,7 +68,7 @@ async function runOnce(args: LoadArgs, log: (l: string) => void): Promise<LoadRe
       gateTimeoutS: args.gateTimeoutS,
       terminalTimeoutS: args.terminalTimeoutS,
       isolateReplies: args.isolateReplies,
-      replyRatePerS: args.rate,
+      replyRatePerS: rate,
       log,
     }),
   );
@@ -93,28 +95,59 @@ export async function main(argv: string[], io: MainIo = defaultIo): Promise<Load
   };
   const reports: LoadReport[] = [];
   const files: string[] = [];
+  const rates = args.rates ?? [undefined];
+  const steps: RateStep[] = [];
+  let medians: MedianSummary | undefined;
   try {
-    for (let i = 0; i < args.repeat; i++) {
-      if (args.repeat > 1) log(`repetition ${i + 1} of ${args.repeat}`);
-      const report = await runOnce(args, log);
-      reports.push(report);
-      const file = writeReport(args.scenario, report, args.outDir);
-      files.push(file);
-      io.out(summarize(report));
-      io.out(`report: ${file}`);
+    for (const rate of rates) {
+      if (rates.length > 1) log(`rate ${rate} replies/s`);
+      const atRate: LoadReport[] = [];
+      const atRateFiles: string[] = [];
+      for (let i = 0; i < args.repeat; i++) {
+        if (args.repeat > 1) log(`repetition ${i + 1} of ${args.repeat}`);
+        const report = await runOnce(args, rate, log);
+        atRate.push(report);
+        const file = writeReport(args.scenario, report, args.outDir);
+        atRateFiles.push(file);
+        io.out(summarize(report));
+        io.out(`report: ${file}`);
+      }
+      reports.push(...atRate);
+      files.push(...atRateFiles);
+      medians = medianSummary(atRate, atRateFiles);
+      if (medians) {
+        const file = writeReport(`${args.scenario}-medians`, medians, args.outDir);
+        files.push(file);
+        io.out(summarizeMedians(medians));
+        io.out(`medians: ${file}`);
+      }
+      if (rates.length > 1) steps.push(rateStep(rate!, atRate as ScenarioReport[]));
     }
   } catch (err) {
     io.err(`load run failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     return { exitCode: 2, reports, files };
   }
-  const medians = medianSummary(reports, files);
-  if (medians) {
-    const file = writeReport(`${args.scenario}-medians`, medians, args.outDir);
+  let sweep: SweepSummary | undefined;
+  if (steps.length) {
+    sweep = {
+      scenario: args.scenario,
+      p99TargetMs: args.p99TargetMs,
+      steps,
+      holdsUpToPerS: holdsUpTo(steps, args.p99TargetMs),
+      reports: [...files],
+    };
+    const file = writeReport(`${args.scenario}-sweep`, sweep, args.outDir);
     files.push(file);
-    io.out(summarizeMedians(medians));
-    io.out(`medians: ${file}`);
+    io.out(summarizeSweep(sweep));
+    io.out(`sweep: ${file}`);
   }
-  return { exitCode: reports.every((r) => r.ok) ? 0 : 1, reports, files, medians };
+  return {
+    exitCode: reports.every((r) => r.ok) ? 0 : 1,
+    reports,
+    files,
+    medians: rates.length > 1 ? undefined : medians,
+    sweep,
+  };
 }
 
 if (require.main === module) {
