@@ -17,6 +17,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { median } from '../load/latency';
 import { readOnCpuMs, readProc, round } from '../load/proc-stats';
 
 const ECHO_SERVER = `
@@ -41,12 +42,6 @@ function positiveInts(name: string, fallback: string): number[] {
   const v = arg(name, fallback).split(',').map(Number);
   if (v.some((n) => !Number.isInteger(n) || n <= 0)) throw new Error(`--${name} takes positive integers`);
   return v;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 async function startEcho(): Promise<{ child: ChildProcess; port: number }> {

@@ -58,40 +58,42 @@ function readSyscalls(pid: number): number {
 }
 
 /**
- * Time the process's threads have spent on a CPU, in ms, from the scheduler's own clock
- * (/proc/<pid>/task/<tid>/schedstat, nanoseconds): precise where the clock-tick counts of
- * /proc/<pid>/stat are 10 ms coarse. NaN when the process is gone.
+ * One per-thread file (/proc/<pid>/task/<tid>/<file>) of every thread of the process; undefined
+ * when the process is gone. A thread that ends between the listing and the read is left out.
  */
-export function readOnCpuMs(pid: number): number {
+function threadFiles(pid: number, file: string): string[] | undefined {
+  let tids: string[];
   try {
-    let ns = 0;
-    for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      try {
-        ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
-      } catch {
-        // the thread ended between the listing and the read
-      }
-    }
-    return ns / 1e6;
+    tids = readdirSync(`/proc/${pid}/task`);
   } catch {
-    return NaN;
+    return undefined;
   }
+  const out: string[] = [];
+  for (const tid of tids) {
+    try {
+      out.push(readFileSync(`/proc/${pid}/task/${tid}/${file}`, 'utf8'));
+    } catch {
+      // the thread ended
+    }
+  }
+  return out;
 }
 
-/** Summed over /proc/<pid>/task/*: the main thread's own status counts only itself. */
+/**
+ * Time the process's threads have spent on a CPU, in ms, from the scheduler's own clock
+ * (schedstat, nanoseconds): precise where the clock-tick counts of /proc/<pid>/stat are 10 ms
+ * coarse. NaN when the process is gone.
+ */
+export function readOnCpuMs(pid: number): number {
+  const files = threadFiles(pid, 'schedstat');
+  return files ? files.reduce((ns, f) => ns + Number(f.split(' ')[0]), 0) / 1e6 : NaN;
+}
+
+/** Summed over the threads: the main thread's own status counts only itself. */
 function readCtxSwitches(pid: number): number {
   let n = 0;
-  try {
-    for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      try {
-        const status = readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8');
-        for (const m of status.matchAll(/^(?:non)?voluntary_ctxt_switches:\s+(\d+)/gm)) n += Number(m[1]);
-      } catch {
-        // the thread ended between the listing and the read
-      }
-    }
-  } catch {
-    return 0;
+  for (const status of threadFiles(pid, 'status') ?? []) {
+    for (const m of status.matchAll(/^(?:non)?voluntary_ctxt_switches:\s+(\d+)/gm)) n += Number(m[1]);
   }
   return n;
 }
