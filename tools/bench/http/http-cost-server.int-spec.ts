@@ -1,0 +1,42 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { freePort } from '../../test-support/free-port';
+import { DIST_DIR } from '../../test-support/stack';
+
+/** Each server of the HTTP-cost bench (compiled, from dist/) answers the reply route as the bench expects. */
+describe('http-cost bench servers', () => {
+  it.each(['raw', 'express', 'nest', 'nest-validated'])(
+    '%s answers the reply route with 200',
+    async (mode) => {
+      const port = await freePort();
+      const child = spawn(
+        process.execPath,
+        [join(DIST_DIR, 'tools', 'bench', 'http', 'http-cost-server.js'), mode, String(port)],
+        {
+          stdio: ['ignore', 'pipe', 'inherit'],
+        },
+      );
+      try {
+        await new Promise<void>((resolve, reject) => {
+          child.once('exit', (code) => reject(new Error(`exited with ${code}`)));
+          child.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
+        });
+        const post = (body: unknown) =>
+          fetch(`http://127.0.0.1:${port}/api/runs/r1/gates/plan/reply`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify(body),
+          });
+        const ok = await post({ payload: { choice: 'yes' }, dedupeKey: 'k1' });
+        expect(ok.status).toBe(200);
+        expect(await ok.json()).toEqual({ ok: true, state: 'RECEIVED', duplicate: false, dedupeKey: 'k1' });
+        // Only the validated server judges the body: the others measure the HTTP layer alone.
+        const bad = await post({ payload: { choice: 'maybe' }, dedupeKey: 'k2' });
+        expect(bad.status).toBe(mode === 'nest-validated' ? 400 : 200);
+      } finally {
+        child.kill();
+      }
+    },
+    30_000,
+  );
+});
