@@ -9,7 +9,7 @@
  * them; the server's time on a CPU (schedstat) and its context switches per request are the
  * medians over the rounds (modes alternate within a round).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { LoadHttpClient } from '../load/http-client';
@@ -17,6 +17,7 @@ import { median } from '../load/latency';
 import { runAtRate } from '../load/pool';
 import { readOnCpuMs, readProc, round } from '../load/proc-stats';
 import { freePort } from '../test-support/free-port';
+import { spawnUntilReady } from '../test-support/process-control';
 
 const MODES = ['raw', 'express', 'nest', 'nest-validated'];
 
@@ -31,15 +32,9 @@ process.on('exit', () => servers.forEach((c) => c.kill('SIGKILL')));
 
 async function startServer(mode: string): Promise<{ child: ChildProcess; baseUrl: string }> {
   const port = await freePort();
-  const child = spawn(process.execPath, [join(__dirname, 'http', 'http-cost-server.js'), mode, String(port)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = await spawnUntilReady(join(__dirname, 'http', 'http-cost-server.js'), [mode, String(port)]);
   servers.add(child);
   child.once('exit', () => servers.delete(child));
-  await new Promise<void>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`${mode} server exited with ${code}`)));
-    child.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
-  });
   return { child, baseUrl: `http://127.0.0.1:${port}` };
 }
 

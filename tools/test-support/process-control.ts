@@ -1,4 +1,4 @@
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 
 export function isRunning(child: ChildProcess | undefined): boolean {
   return !!child && child.exitCode === null && child.signalCode === null;
@@ -24,5 +24,33 @@ export async function stopChild(
       resolve();
     });
     child.kill(signal);
+  });
+}
+
+/**
+ * Starts a compiled script with Node and resolves once it prints `ready` on stdout (the benches'
+ * helper processes do); rejects if it exits first or stays silent for `timeoutMs`. Its stderr is ours.
+ */
+export function spawnUntilReady(
+  script: string,
+  args: string[] = [],
+  env: NodeJS.ProcessEnv = process.env,
+  timeoutMs = 20_000,
+): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [script, ...args], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${script} ${args.join(' ')}: not ready after ${timeoutMs} ms`));
+    }, timeoutMs);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${script} ${args.join(' ')}: exited with ${code} before it was ready`));
+    });
+    child.stdout!.on('data', (d: Buffer) => {
+      if (!d.toString().includes('ready')) return;
+      clearTimeout(timer);
+      resolve(child);
+    });
   });
 }

@@ -1,10 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Client } from 'pg';
 import { freePort } from '../../test-support/free-port';
-import { stopChild } from '../../test-support/process-control';
+import { spawnUntilReady, stopChild } from '../../test-support/process-control';
 import { DIST_DIR } from '../../test-support/stack';
 import type { WatchedProcess } from '../../load/proc-stats';
 import {
@@ -68,29 +68,15 @@ export class FloorStack {
     for (const role of ROLES) this.children.set(role, await this.spawnRole(role, port));
   }
 
-  private async spawnRole(role: string, port: number): Promise<ChildProcess> {
-    const child = spawn(process.execPath, [join(DIST_DIR, 'tools', 'bench', 'floor', 'floor-process.js')], {
-      env: {
-        ...process.env,
-        FLOOR_ROLE: role,
-        FLOOR_TAG: this.names.schema.slice('floor_'.length),
-        DATABASE_URL: this.databaseUrl,
-        NATS_URL: this.natsUrl,
-        PORT: String(port),
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
+  private spawnRole(role: string, port: number): Promise<ChildProcess> {
+    return spawnUntilReady(join(DIST_DIR, 'tools', 'bench', 'floor', 'floor-process.js'), [], {
+      ...process.env,
+      FLOOR_ROLE: role,
+      FLOOR_TAG: this.names.schema.slice('floor_'.length),
+      DATABASE_URL: this.databaseUrl,
+      NATS_URL: this.natsUrl,
+      PORT: String(port),
     });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`floor ${role} not ready after 20 s`)), 20_000);
-      child.once('exit', (code) => reject(new Error(`floor ${role} exited with ${code} before it was ready`)));
-      child.stdout!.on('data', (d: Buffer) => {
-        if (d.toString().includes('ready')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-    });
-    return child;
   }
 
   /** The floor's own processes (not nats-server, not Postgres). */

@@ -1,6 +1,6 @@
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { freePort } from '../../test-support/free-port';
+import { spawnUntilReady } from '../../test-support/process-control';
 import { DIST_DIR } from '../../test-support/stack';
 
 /** Each server of the HTTP-cost bench (compiled, from dist/) answers the reply route as the bench expects. */
@@ -9,18 +9,11 @@ describe('http-cost bench servers', () => {
     '%s answers the reply route with 200',
     async (mode) => {
       const port = await freePort();
-      const child = spawn(
-        process.execPath,
-        [join(DIST_DIR, 'tools', 'bench', 'http', 'http-cost-server.js'), mode, String(port)],
-        {
-          stdio: ['ignore', 'pipe', 'inherit'],
-        },
-      );
+      const child = await spawnUntilReady(join(DIST_DIR, 'tools', 'bench', 'http', 'http-cost-server.js'), [
+        mode,
+        String(port),
+      ]);
       try {
-        await new Promise<void>((resolve, reject) => {
-          child.once('exit', (code) => reject(new Error(`exited with ${code}`)));
-          child.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
-        });
         const post = (body: unknown) =>
           fetch(`http://127.0.0.1:${port}/api/runs/r1/gates/plan/reply`, {
             method: 'POST',
