@@ -144,18 +144,19 @@ export class FloorStack {
   }
 
   async stop(): Promise<void> {
-    // The gateway first, the consumers last, so nothing in flight is cut off mid-way.
+    // In reverse start order, the gateway first. Also after a failed start: whatever began is undone,
+    // and a cleanup failure does not hide the error that stopped the start.
     for (const role of [...ROLES].reverse()) {
       const child = this.children.get(role);
       if (child) await stopChild(child, 'SIGTERM');
     }
     if (this.nc) {
       await deleteFloorStream(this.nc, this.names);
-      await this.nc.close();
+      await this.nc.close().catch(() => undefined);
     }
     if (this.client) {
-      await dropFloorSchema(this.client, this.names);
-      await this.client.end();
+      await dropFloorSchema(this.client, this.names).catch(() => undefined);
+      await this.client.end().catch(() => undefined);
     }
   }
 }
