@@ -1,13 +1,12 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { NatsRecordBuilder, type ClientProxy } from '@nestjs/microservices';
-import { headers as natsHeaders } from '@nats-io/transport-node';
-import { firstValueFrom, timeout } from 'rxjs';
+import { headers as natsHeaders, type NatsConnection } from '@nats-io/transport-node';
 import { CORRELATION_HEADER, ErrorCode } from '@gatehouse/contracts';
+import { NATS_CONNECTION } from '@gatehouse/messaging';
 import type { GatewayEnv } from '../config/gateway.env';
 import { currentCorrelationId } from '../http/correlation';
-import { RPC_CLIENT } from './rpc.constants';
 import { rpcFailure } from './rpc-error.mapping';
+import { decodeRpcAnswer, encodeRpcRequest } from './rpc-packet';
 
 export interface SendOptions {
   /** Defaults to RPC_TIMEOUT_MS. */
@@ -18,33 +17,36 @@ export interface SendOptions {
   quiet?: boolean;
 }
 
-/** Request/reply to the backing services over NATS; every failure comes back as a GatehouseError. */
+/**
+ * Request/reply to the backing services over NATS; every failure comes back as a GatehouseError.
+ *
+ * The services answer with the NestJS NATS transport; this client speaks its packet format
+ * (rpc-packet.ts) over the process's one NATS connection and the client library's shared reply
+ * inbox. Nest's own ClientNats subscribes and unsubscribes a fresh inbox for every request, which
+ * costs nats-server a SUB and an UNSUB (and the gateway their writes) per request.
+ */
 @Injectable()
-export class RpcClientService implements OnApplicationBootstrap {
+export class RpcClientService {
   private readonly logger = new Logger('RpcClient');
   private readonly defaultTimeoutMs: number;
 
   constructor(
-    @Inject(RPC_CLIENT) private readonly client: ClientProxy,
+    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
     config: ConfigService<GatewayEnv, true>,
   ) {
     this.defaultTimeoutMs = config.get('RPC_TIMEOUT_MS', { infer: true });
-  }
-
-  onApplicationBootstrap(): void {
-    // Connect ahead of the first request; a failure here is retried by the next send.
-    this.client.connect().catch((err) => this.logger.warn(`rpc client not connected yet: ${String(err)}`));
   }
 
   async send<T>(pattern: string, data: unknown, options: SendOptions = {}): Promise<T> {
     const correlationId = options.correlationId ?? currentCorrelationId();
     const hdrs = natsHeaders();
     if (correlationId) hdrs.set(CORRELATION_HEADER, correlationId);
-    const record = new NatsRecordBuilder(data).setHeaders(hdrs).build();
     try {
-      return await firstValueFrom(
-        this.client.send<T>(pattern, record).pipe(timeout({ first: options.timeoutMs ?? this.defaultTimeoutMs })),
-      );
+      const msg = await this.nc.request(pattern, encodeRpcRequest(pattern, data), {
+        timeout: options.timeoutMs ?? this.defaultTimeoutMs,
+        headers: hdrs,
+      });
+      return decodeRpcAnswer<T>(msg.data);
     } catch (err) {
       const failure = rpcFailure(err);
       if (
