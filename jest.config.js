@@ -11,7 +11,22 @@ const swc = {
   module: { type: 'commonjs' },
   sourceMaps: 'inline',
 };
-const esmPackages = ['@nestjs', 'file-type', 'strtok3', 'token-types', 'uint8array-extras', '@tokenizer', 'load-esm'];
+const esmPackages = [
+  '@nestjs',
+  // @fastify/static (Swagger UI's files on Fastify) and its ESM-only dependencies.
+  '@fastify/static',
+  'content-disposition',
+  'glob',
+  'lru-cache',
+  'minimatch',
+  'path-scurry',
+  'file-type',
+  'strtok3',
+  'token-types',
+  'uint8array-extras',
+  '@tokenizer',
+  'load-esm',
+];
 
 const common = {
   testEnvironment: 'node',

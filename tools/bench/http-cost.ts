@@ -1,9 +1,9 @@
 /**
  * What the gateway's HTTP layer costs per request, apart from everything behind it: the reply
- * route answered at once by node:http, by Express, by Nest on Express, and by Nest with the
- * gateway's kind of validation (tools/bench/http/http-cost-server.ts), each in its own process.
+ * route answered at once by node:http, by Express, by Nest on Express and on Fastify, each also with
+ * the gateway's kind of validation (tools/bench/http/http-cost-server.ts), each in its own process.
  *
- *   node dist/tools/bench/http-cost.js [--rate 150] [--seconds 8] [--rounds 3] [--modes raw,express,nest,nest-validated]
+ *   node dist/tools/bench/http-cost.js [--rate 150] [--seconds 8] [--rounds 3] [--modes raw,express,...]
  *
  * Requests go one every 1/rate s over keep-alive connections, as a service below saturation sees
  * them; the server's time on a CPU (schedstat) and its context switches per request are the
@@ -19,7 +19,7 @@ import { readOnCpuMs, readProc, round } from '../load/proc-stats';
 import { freePort } from '../test-support/free-port';
 import { spawnUntilReady } from '../test-support/process-control';
 
-const MODES = ['raw', 'express', 'nest', 'nest-validated'];
+const MODES = ['raw', 'express', 'nest', 'nest-validated', 'nest-fastify', 'nest-fastify-validated'];
 
 interface Sample {
   cpuMsPerRequest: number;

@@ -5,7 +5,7 @@ import { DIST_DIR } from '../../test-support/stack';
 
 /** Each server of the HTTP-cost bench (compiled, from dist/) answers the reply route as the bench expects. */
 describe('http-cost bench servers', () => {
-  it.each(['raw', 'express', 'nest', 'nest-validated'])(
+  it.each(['raw', 'express', 'nest', 'nest-validated', 'nest-fastify', 'nest-fastify-validated'])(
     '%s answers the reply route with 200',
     async (mode) => {
       const port = await freePort();
@@ -25,7 +25,7 @@ describe('http-cost bench servers', () => {
         expect(await ok.json()).toEqual({ ok: true, state: 'RECEIVED', duplicate: false, dedupeKey: 'k1' });
         // Only the validated server judges the body: the others measure the HTTP layer alone.
         const bad = await post({ payload: { choice: 'maybe' }, dedupeKey: 'k2' });
-        expect(bad.status).toBe(mode === 'nest-validated' ? 400 : 200);
+        expect(bad.status).toBe(mode.endsWith('-validated') ? 400 : 200);
       } finally {
         child.kill();
       }

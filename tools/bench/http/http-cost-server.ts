@@ -6,12 +6,15 @@
  *   express         Express as Nest sets it up (its JSON body parser), the route a plain handler
  *   nest            Nest on Express (the gateway's stack), no pipes
  *   nest-validated  the same with the gateway's kind of ValidationPipe and class-validator DTO
+ *   nest-fastify, nest-fastify-validated
+ *                   the same two on Fastify (the gateway's stack now)
  */
 import 'reflect-metadata';
 import { createServer } from 'node:http';
 import { Body, Controller, HttpCode, Module, Param, Post, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Type } from 'class-transformer';
 import { IsIn, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
 
@@ -57,6 +60,8 @@ interface ExpressLike {
   post(path: string, handler: (req: { body: { dedupeKey?: unknown } }, res: { json(v: unknown): void }) => void): void;
 }
 
+const NEST_MODES = ['nest', 'nest-validated', 'nest-fastify', 'nest-fastify-validated'];
+
 async function listen(mode: string, port: number): Promise<void> {
   if (mode === 'raw') {
     const server = createServer((req, res) => {
@@ -75,9 +80,11 @@ async function listen(mode: string, port: number): Promise<void> {
     app.useBodyParser('json'); // registered now, ahead of the route below (Nest's own comes at init)
     (app.getHttpAdapter().getInstance() as ExpressLike).post(ROUTE, (req, res) => res.json(answer(req.body.dedupeKey)));
     await app.listen(port, '127.0.0.1');
-  } else if (mode === 'nest' || mode === 'nest-validated') {
-    const app = await NestFactory.create(ReplyModule, { logger: false });
-    if (mode === 'nest-validated')
+  } else if (NEST_MODES.includes(mode)) {
+    const app = mode.startsWith('nest-fastify')
+      ? await NestFactory.create(ReplyModule, new FastifyAdapter(), { logger: false })
+      : await NestFactory.create(ReplyModule, { logger: false });
+    if (mode.endsWith('-validated'))
       app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
     await app.listen(port, '127.0.0.1');
   } else {

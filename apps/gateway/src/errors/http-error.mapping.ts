@@ -8,22 +8,39 @@ export interface HttpErrorAnswer {
   unexpected: boolean;
 }
 
-/** body-parser (via http-errors) tags its failures with a `type`; Nest keeps the original as `cause`. */
-const BODY_PARSER_CODES: Record<string, { code: ErrorCode; message: string }> = {
-  'entity.parse.failed': { code: ErrorCode.INVALID_JSON, message: 'the body is not valid JSON' },
-  'entity.too.large': { code: ErrorCode.PAYLOAD_TOO_LARGE, message: 'the body is larger than the configured limit' },
-  'encoding.unsupported': { code: ErrorCode.UNSUPPORTED_MEDIA_TYPE, message: 'unsupported content encoding' },
-  'charset.unsupported': { code: ErrorCode.UNSUPPORTED_MEDIA_TYPE, message: 'unsupported charset; send UTF-8 JSON' },
-  'request.aborted': { code: ErrorCode.VALIDATION_FAILED, message: 'the request body was aborted' },
-  'request.size.invalid': { code: ErrorCode.VALIDATION_FAILED, message: 'the body does not match its Content-Length' },
+/**
+ * Fastify's own failures while reading a request (before our code runs) carry a `FST_` code and a 4xx
+ * `statusCode`. Their messages are fixed strings, except the JSON parser's, which we replace.
+ */
+const FASTIFY_CODES: Record<string, { code: ErrorCode; message: string }> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: {
+    code: ErrorCode.PAYLOAD_TOO_LARGE,
+    message: 'the body is larger than the configured limit',
+  },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
+    code: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+    message: 'a request body must be sent as application/json',
+  },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
+    code: ErrorCode.VALIDATION_FAILED,
+    message: 'the body does not match its Content-Length',
+  },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { code: ErrorCode.INVALID_JSON, message: 'the body is not valid JSON' },
+  FST_ERR_CTP_INVALID_JSON_BODY: { code: ErrorCode.INVALID_JSON, message: 'the body is not valid JSON' },
 };
 
-function bodyParserType(err: unknown): string | undefined {
-  for (let e = err, depth = 0; e && typeof e === 'object' && depth < 3; e = (e as { cause?: unknown }).cause, depth++) {
-    const type = (e as { type?: unknown }).type;
-    if (typeof type === 'string' && type in BODY_PARSER_CODES) return type;
-  }
-  return undefined;
+interface FastifyError {
+  code: string;
+  statusCode: number;
+  message: string;
+}
+
+function fastifyError(err: unknown): FastifyError | undefined {
+  if (!err || typeof err !== 'object') return undefined;
+  const { code, statusCode } = err as Partial<FastifyError>;
+  return typeof code === 'string' && code.startsWith('FST_') && typeof statusCode === 'number'
+    ? (err as FastifyError)
+    : undefined;
 }
 
 function answer(code: ErrorCode, message: string, details?: unknown, unexpected = false): HttpErrorAnswer {
@@ -39,7 +56,7 @@ function httpExceptionMessage(ex: HttpException): string {
   return typeof message === 'string' ? message : ex.message;
 }
 
-/** The code for an HttpException thrown by Nest or Express itself (not by our own code). */
+/** The code for an HttpException thrown by Nest or Fastify itself (not by our own code). */
 function codeForStatus(status: number): ErrorCode {
   if (status === 404) return ErrorCode.ROUTE_NOT_FOUND;
   if (status === 413) return ErrorCode.PAYLOAD_TOO_LARGE;
@@ -58,10 +75,17 @@ export function toHttpError(exception: unknown): HttpErrorAnswer {
   if (exception instanceof GatehouseError) {
     return answer(exception.code, exception.message, exception.details, exception.code === ErrorCode.INTERNAL_ERROR);
   }
-  const parserType = bodyParserType(exception);
-  if (parserType) {
-    const { code, message } = BODY_PARSER_CODES[parserType];
-    return answer(code, message);
+  const fst = fastifyError(exception);
+  if (fst) {
+    const known = FASTIFY_CODES[fst.code];
+    if (known) return answer(known.code, known.message);
+    const code = codeForStatus(fst.statusCode);
+    return answer(
+      code,
+      code === ErrorCode.INTERNAL_ERROR ? 'internal error' : fst.message,
+      undefined,
+      code === ErrorCode.INTERNAL_ERROR,
+    );
   }
   if (exception instanceof HttpException) {
     const code = codeForStatus(exception.getStatus());

@@ -9,37 +9,41 @@ import { ERROR_STATUS, ErrorCode, GatehouseError } from '@gatehouse/contracts';
 import { HttpExceptionFilter } from './http-exception.filter';
 import { toHttpError } from './http-error.mapping';
 
-/** An error shaped like body-parser's (http-errors with a `type`). */
-function bodyParserError(type: string, status: number, ctor: ErrorConstructor = Error): Error {
-  return Object.assign(new ctor(`body-parser ${type}`), { type, status, statusCode: status, expose: true });
+/** An error shaped like Fastify's own (a `FST_` code and a `statusCode`). */
+function fastifyError(code: string, statusCode: number, message = `fastify ${code}`): Error {
+  return Object.assign(new Error(message), { code, statusCode });
 }
 
-class FakeResponse {
-  headersSent = false;
+/** The slice of Fastify's reply the filter uses. */
+class FakeReply {
   statusCode = 200;
   headers: Record<string, string> = {};
   body: unknown;
   ended = false;
+  readonly raw = {
+    headersSent: false,
+    end: () => {
+      this.ended = true;
+    },
+  };
   status(code: number) {
     this.statusCode = code;
     return this;
   }
-  setHeader(name: string, value: string) {
+  header(name: string, value: string) {
     this.headers[name.toLowerCase()] = value;
+    return this;
   }
   getHeader(name: string) {
     return this.headers[name.toLowerCase()];
   }
-  json(body: unknown) {
+  send(body: unknown) {
     this.body = body;
-    this.ended = true;
-  }
-  end() {
     this.ended = true;
   }
 }
 
-function hostFor(res: FakeResponse): ArgumentsHost {
+function hostFor(res: FakeReply): ArgumentsHost {
   return { switchToHttp: () => ({ getResponse: () => res, getRequest: () => ({}) }) } as unknown as ArgumentsHost;
 }
 
@@ -61,31 +65,35 @@ describe('toHttpError', () => {
   });
 
   it.each([
-    ['entity.parse.failed', 400, 400, ErrorCode.INVALID_JSON],
-    ['entity.too.large', 413, 413, ErrorCode.PAYLOAD_TOO_LARGE],
-    ['charset.unsupported', 415, 415, ErrorCode.UNSUPPORTED_MEDIA_TYPE],
-    ['encoding.unsupported', 415, 415, ErrorCode.UNSUPPORTED_MEDIA_TYPE],
-    ['request.aborted', 400, 400, ErrorCode.VALIDATION_FAILED],
-  ])('maps a raw body-parser %s error', (type, parserStatus, status, code) => {
-    const res = toHttpError(bodyParserError(type, parserStatus));
+    ['FST_ERR_CTP_BODY_TOO_LARGE', 413, 413, ErrorCode.PAYLOAD_TOO_LARGE],
+    ['FST_ERR_CTP_INVALID_MEDIA_TYPE', 415, 415, ErrorCode.UNSUPPORTED_MEDIA_TYPE],
+    ['FST_ERR_CTP_INVALID_CONTENT_LENGTH', 400, 400, ErrorCode.VALIDATION_FAILED],
+    ['FST_ERR_CTP_EMPTY_JSON_BODY', 400, 400, ErrorCode.INVALID_JSON],
+    ['FST_ERR_CTP_INVALID_JSON_BODY', 400, 400, ErrorCode.INVALID_JSON],
+  ])('maps Fastify %s to its code with a message of ours', (fstCode, fstStatus, status, code) => {
+    const res = toHttpError(fastifyError(fstCode, fstStatus, 'Unexpected token } in JSON at position 9: {"a":}'));
     expect(res).toMatchObject({ status, body: { error: code }, unexpected: false });
-    expect(typeof res.body.message).toBe('string');
+    expect(res.body.message).not.toContain('{"a":}');
   });
 
-  it('maps body-parser errors that Nest wrapped (cause) like the raw ones', () => {
-    const parse = bodyParserError('entity.parse.failed', 400, SyntaxError as unknown as ErrorConstructor);
-    expect(toHttpError(new BadRequestException(parse.message, { cause: parse })).body.error).toBe(
-      ErrorCode.INVALID_JSON,
-    );
-    const large = bodyParserError('entity.too.large', 413);
-    expect(toHttpError(new HttpException('too large', 413, { cause: large })).body.error).toBe(
-      ErrorCode.PAYLOAD_TOO_LARGE,
-    );
+  it.each([
+    ['FST_ERR_BAD_URL', 400, 400, ErrorCode.VALIDATION_FAILED],
+    ['FST_ERR_SOMETHING_NEW', 413, 413, ErrorCode.PAYLOAD_TOO_LARGE],
+    ['FST_ERR_SOMETHING_NEW', 503, 503, ErrorCode.SERVICE_UNAVAILABLE],
+  ])('maps another Fastify error %s by its status', (fstCode, fstStatus, status, code) => {
+    expect(toHttpError(fastifyError(fstCode, fstStatus))).toMatchObject({
+      status,
+      body: { error: code },
+      unexpected: false,
+    });
   });
 
-  it('does not echo the parser message (it can quote the body)', () => {
-    const parse = bodyParserError('entity.parse.failed', 400);
-    expect(toHttpError(parse).body.message).toBe('the body is not valid JSON');
+  it('answers a Fastify error with a 5xx status as a logged 500 without its message', () => {
+    expect(toHttpError(fastifyError('FST_ERR_SOMETHING_BROKE', 500, 'secret detail'))).toEqual({
+      status: 500,
+      body: { error: ErrorCode.INTERNAL_ERROR, message: 'internal error' },
+      unexpected: true,
+    });
   });
 
   it('maps an unknown route to 404 ROUTE_NOT_FOUND', () => {
@@ -133,7 +141,7 @@ describe('HttpExceptionFilter', () => {
   const filter = new HttpExceptionFilter();
 
   it('writes the status and the `{error, message}` body', () => {
-    const res = new FakeResponse();
+    const res = new FakeReply();
     filter.catch(new GatehouseError(ErrorCode.GATE_CLOSED, 'closed'), hostFor(res));
     expect(res.statusCode).toBe(409);
     expect(res.body).toEqual({ error: 'GATE_CLOSED', message: 'closed' });
@@ -141,15 +149,15 @@ describe('HttpExceptionFilter', () => {
   });
 
   it.each([ErrorCode.SERVICE_UNAVAILABLE, ErrorCode.OVERLOADED])('adds Retry-After: 1 to a 503 %s', (code) => {
-    const res = new FakeResponse();
+    const res = new FakeReply();
     filter.catch(new GatehouseError(code, 'later'), hostFor(res));
     expect(res.statusCode).toBe(503);
     expect(res.headers['retry-after']).toBe('1');
   });
 
   it('only ends a response whose headers are already sent (a stream)', () => {
-    const res = new FakeResponse();
-    res.headersSent = true;
+    const res = new FakeReply();
+    res.raw.headersSent = true;
     filter.catch(new GatehouseError(ErrorCode.SERVICE_UNAVAILABLE, 'later'), hostFor(res));
     expect(res.ended).toBe(true);
     expect(res.body).toBeUndefined();
@@ -157,7 +165,7 @@ describe('HttpExceptionFilter', () => {
   });
 
   it('logs an unexpected error and answers 500', () => {
-    const res = new FakeResponse();
+    const res = new FakeReply();
     const spy = jest
       .spyOn((filter as unknown as { logger: { error: (x: unknown) => void } }).logger, 'error')
       .mockImplementation(() => undefined);

@@ -2,14 +2,14 @@ import { Catch, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs
 import { CORRELATION_HEADER } from '@gatehouse/contracts';
 import { toHttpError } from './http-error.mapping';
 
-/** The slice of Express's response this filter uses. */
-interface HttpResponse {
-  headersSent: boolean;
+/** The slice of Fastify's reply this filter uses. */
+export interface HttpReply {
+  /** Node's response underneath: a stream (the status NDJSON) writes to it directly. */
+  raw: { headersSent: boolean; end(): unknown };
   status(code: number): this;
-  setHeader(name: string, value: string): unknown;
+  header(name: string, value: string): this;
   getHeader(name: string): unknown;
-  json(body: unknown): unknown;
-  end(): unknown;
+  send(body: unknown): unknown;
 }
 
 /** The gateway's single exception filter: every error leaves as `{error, message, details?}`. */
@@ -18,7 +18,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('HttpExceptionFilter');
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const res = host.switchToHttp().getResponse<HttpResponse>();
+    const res = host.switchToHttp().getResponse<HttpReply>();
     const { status, body, unexpected } = toHttpError(exception);
     if (unexpected) {
       this.logger.error({
@@ -27,12 +27,12 @@ export class HttpExceptionFilter implements ExceptionFilter {
         msg: 'unexpected error',
       });
     }
-    if (res.headersSent) {
+    if (res.raw.headersSent) {
       // A stream already started: nothing but closing it is left to do.
-      res.end();
+      res.raw.end();
       return;
     }
-    if (status === 503) res.setHeader('Retry-After', '1');
-    res.status(status).json(body);
+    if (status === 503) res.header('Retry-After', '1');
+    res.status(status).send(body);
   }
 }

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { ApiQuery, ApiTags } from '@nestjs/swagger';
-import type { ServerResponse } from 'node:http';
+import type { FastifyReply } from 'fastify';
 import {
   ApprovePlanDto,
   GateReplyDto,
@@ -35,11 +35,11 @@ export class GatesController {
     @Param('wid') wid: string,
     @Param('g', GateKeyPipe) gateKey: string,
     @TimeoutS() timeoutS: number,
-    @Res({ passthrough: true }) res: ServerResponse,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<GateDetailView> {
     // Stop waiting (and free the waiter) when the client goes away.
     const gone = new AbortController();
-    res.on('close', () => gone.abort());
+    res.raw.on('close', () => gone.abort());
     return this.query.get(wid, gateKey, timeoutS, gone.signal);
   }
 

@@ -3,9 +3,10 @@ import { ApiTags } from '@nestjs/swagger';
 import { ErrorCode } from '@gatehouse/contracts';
 import { HealthService, type GatewayHealth } from './health.service';
 
+/** The slice of Fastify's reply this controller uses. */
 interface StatusResponse {
   status(code: number): unknown;
-  setHeader(name: string, value: string): unknown;
+  header(name: string, value: string): unknown;
 }
 
 type HealthAnswer = GatewayHealth | (GatewayHealth & { error: ErrorCode; message: string });
@@ -31,7 +32,7 @@ export class HealthController {
     const health = await this.health.check();
     if (health.ok) return health;
     res.status(503);
-    res.setHeader('Retry-After', '1');
+    res.header('Retry-After', '1');
     return { ...health, error: ErrorCode.SERVICE_UNAVAILABLE, message: 'NATS or a backing service is not ready' };
   }
 }
