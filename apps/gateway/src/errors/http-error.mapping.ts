@@ -1,5 +1,6 @@
 import { HttpException } from '@nestjs/common';
 import { ERROR_STATUS, ErrorCode, GatehouseError, type ErrorBody } from '@gatehouse/contracts';
+import { BODY_REFUSALS } from '../http/json-body';
 
 export interface HttpErrorAnswer {
   status: number;
@@ -19,14 +20,14 @@ const FASTIFY_CODES: Record<string, { code: ErrorCode; message: string }> = {
   },
   FST_ERR_CTP_INVALID_MEDIA_TYPE: {
     code: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
-    message: 'a request body must be sent as application/json',
+    message: BODY_REFUSALS.notJsonType,
   },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
     code: ErrorCode.VALIDATION_FAILED,
     message: 'the body does not match its Content-Length',
   },
-  FST_ERR_CTP_EMPTY_JSON_BODY: { code: ErrorCode.INVALID_JSON, message: 'the body is not valid JSON' },
-  FST_ERR_CTP_INVALID_JSON_BODY: { code: ErrorCode.INVALID_JSON, message: 'the body is not valid JSON' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { code: ErrorCode.INVALID_JSON, message: BODY_REFUSALS.notJson },
+  FST_ERR_CTP_INVALID_JSON_BODY: { code: ErrorCode.INVALID_JSON, message: BODY_REFUSALS.notJson },
 };
 
 interface FastifyError {

@@ -2,6 +2,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { ErrorCode, GatehouseError } from '@gatehouse/contracts';
 
+/** What a request whose body cannot be read is told, here and in the error mapping of Fastify's refusals. */
+export const BODY_REFUSALS = {
+  notJson: 'the body is not valid JSON',
+  notJsonType: 'a request body must be sent as application/json',
+  charset: 'unsupported charset; send UTF-8 JSON',
+  encoding: 'unsupported content encoding',
+} as const;
+
 /** `application/json` and `application/<anything>+json`, with or without parameters. */
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 const CHARSET = /;\s*charset\s*=\s*"?([^";\s]+)"?/i;
@@ -15,11 +23,11 @@ function hasBody(req: IncomingMessage): boolean {
 function refusal(req: IncomingMessage): string | undefined {
   if (!hasBody(req)) return undefined;
   const type = req.headers['content-type'] ?? '';
-  if (!JSON_TYPE.test(type)) return 'a request body must be sent as application/json';
+  if (!JSON_TYPE.test(type)) return BODY_REFUSALS.notJsonType;
   const charset = CHARSET.exec(type)?.[1].toLowerCase();
-  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') return 'unsupported charset; send UTF-8 JSON';
+  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') return BODY_REFUSALS.charset;
   const encoding = req.headers['content-encoding'];
-  if (encoding !== undefined && encoding.toLowerCase() !== 'identity') return 'unsupported content encoding';
+  if (encoding !== undefined && encoding.toLowerCase() !== 'identity') return BODY_REFUSALS.encoding;
   return undefined;
 }
 
@@ -40,12 +48,13 @@ export function requireJsonBody(req: IncomingMessage, _res: ServerResponse, next
 export function parseJsonBody(text: string): unknown {
   const first = text.trimStart()[0];
   if (first === undefined) return undefined;
-  if (first !== '{' && first !== '[') throw new GatehouseError(ErrorCode.INVALID_JSON, 'the body is not valid JSON');
+  const invalid = () => new GatehouseError(ErrorCode.INVALID_JSON, BODY_REFUSALS.notJson);
+  if (first !== '{' && first !== '[') throw invalid();
   try {
     return JSON.parse(text);
   } catch {
     // The parser's message can quote the body: not echoed.
-    throw new GatehouseError(ErrorCode.INVALID_JSON, 'the body is not valid JSON');
+    throw invalid();
   }
 }
 
