@@ -563,10 +563,22 @@ describe('escalation deadlines (integration)', () => {
 
   it('a timer armed before a shutdown fires once after the next boot, even past its deadline', async () => {
     const wid = randomUUID();
-    const deadline = new Date(Date.now() + 1500);
+    // Room for the event to be consumed and the service shut down before the deadline, even on a
+    // busy machine: a timer armed after its deadline fires at once and the test would prove nothing.
+    const deadline = new Date(Date.now() + 3500);
     await publishOpened(wid, deadline);
-    await eventually(async () => ((await timerStatus(wid)) === 'ARMED' ? true : undefined), 5_000, 'timer armed');
+    await eventually(
+      async () => {
+        const status = await timerStatus(wid);
+        if (status === 'FIRED')
+          throw new Error('the timer fired before the shutdown: armed too late to test a restart');
+        return status === 'ARMED' ? true : undefined;
+      },
+      5_000,
+      'timer armed',
+    );
     await closeAll();
+    expect(Date.now()).toBeLessThan(deadline.getTime());
 
     await sleep(Math.max(0, deadline.getTime() - Date.now()) + 1000);
     expect(await timerStatus(wid)).toBe('ARMED');
