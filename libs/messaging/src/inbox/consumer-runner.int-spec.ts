@@ -537,6 +537,20 @@ describe('ConsumerRunner exactly-once (real Postgres + private nats-server)', ()
     for (const id of ids) expect(await effects(id)).toBe(1);
   });
 
+  it('logs a warning when its durable is deleted on the server, and none while it idles', async () => {
+    const { def } = await newConsumer();
+    const { runner, log } = newRunner(new EffectHandler(def));
+    await runner.start();
+    // One pull expires (408) and is renewed while idle: routine, not worth a line.
+    await sleep(6_000);
+    expect(log.lines.filter((l) => l.level === 'warn')).toEqual([]);
+    await infra.jsm.consumers.delete(def.stream, def.durable);
+    await waitFor(
+      () => log.lines.some((l) => l.level === 'warn' && l.msg.startsWith('consumer deleted on the server')),
+      'consumer-deleted warning',
+    );
+  }, 20_000);
+
   it('keeps consuming across a NATS server restart', async () => {
     const { def, subject } = await newConsumer();
     const handler = new EffectHandler(def);

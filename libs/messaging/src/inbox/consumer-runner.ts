@@ -6,6 +6,7 @@ import { redeliveryDelayMs } from './backoff';
 import { Limiter } from './limiter';
 import { InboundMessage, PoisonMessageError } from './inbound-message';
 import { claimInbox, claimInboxBatch } from './inbox-claims';
+import { consumerStatusWarning } from './consumer-status';
 import type { MessageHandler } from './message-handler';
 
 export interface RunnerLogger {
@@ -111,6 +112,7 @@ export class ConsumerRunner<P = void> {
     const maxMessages = Math.min(this.options.concurrency * this.batchMax, this.handler.consumer.maxAckPending);
     this.messages = await consumer.consume({ max_messages: Math.max(1, maxMessages), expires: PULL_EXPIRES_MS });
     this.loop = this.pump(this.messages);
+    void this.watchStatus(this.messages);
   }
 
   /** Stops pulling, lets in-flight messages settle. */
@@ -138,6 +140,18 @@ export class ConsumerRunner<P = void> {
           this.dispatch();
         });
       }
+    }
+  }
+
+  /** Logs what the client library reports about the pulls when it means messages are not coming. */
+  private async watchStatus(messages: ConsumerMessages): Promise<void> {
+    try {
+      for await (const n of messages.status()) {
+        const warning = consumerStatusWarning(n);
+        if (warning && !this.stopping) this.logger.warn({ consumer: this.name, status: n }, warning);
+      }
+    } catch {
+      // The iterator ends with the consumer; nothing to report.
     }
   }
 
