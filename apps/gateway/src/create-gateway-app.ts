@@ -1,13 +1,14 @@
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import type { GatewayEnv } from './config/gateway.env';
 import { HttpExceptionFilter } from './errors/http-exception.filter';
 import { validationError } from '@gatehouse/contracts';
 import { correlationMiddleware } from './http/correlation';
+import { buildOpenApiDocument } from './openapi/openapi-document';
 import { registerJsonBodyParser, requireJsonBody } from './http/json-body';
 import { StrictValidationPipe } from './http/strict-validation.pipe';
 
@@ -37,14 +38,6 @@ export async function createGatewayApp(env: GatewayEnv): Promise<INestApplicatio
   );
   app.useGlobalFilters(new HttpExceptionFilter());
   app.enableShutdownHooks();
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Gatehouse gateway')
-      .setDescription('Human-in-the-loop gates: intents, runs, gates and replies')
-      .setVersion('1')
-      .build(),
-  );
-  SwaggerModule.setup('docs', app, document);
+  SwaggerModule.setup('docs', app, buildOpenApiDocument(app));
   return app;
 }

@@ -2,12 +2,20 @@ import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import { connect, type Msg, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
+import Ajv2020 from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
 import { CORRELATION_HEADER, subjects, validateEnv } from '@gatehouse/contracts';
 import { freePort } from '../../../tools/test-support/free-port';
 import { startNatsServer, type NatsServerHandle } from '../../../tools/test-support/nats-server';
 import { GatewayEnv } from './config/gateway.env';
 import { createGatewayApp } from './create-gateway-app';
 import { WaiterRegistry } from './gates/long-poll/waiter-registry';
+
+interface OpenApiDoc {
+  openapi: string;
+  paths: Record<string, Record<string, { responses: Record<string, { content?: unknown }> }>>;
+  components: { schemas: Record<string, unknown> };
+}
 
 /**
  * The real gateway, in-process, on a free port, against a private nats-server, over real HTTP.
@@ -343,9 +351,67 @@ describe('gateway over HTTP (integration)', () => {
     it('serves the OpenAPI document at /docs', async () => {
       const res = await fetch(`${base}/docs-json`);
       expect(res.status).toBe(200);
-      const doc = (await res.json()) as { paths: Record<string, unknown> };
+      const doc = (await res.json()) as OpenApiDoc;
+      expect(doc.openapi).toBe('3.1.0');
       expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/runs/{wid}/gates/{g}/reply', '/healthz']));
       expect((await fetch(`${base}/docs`)).status).toBe(200);
+    });
+
+    it('documents every operation with a success schema and every error it lists, with resolvable schemas', async () => {
+      const doc = (await (await fetch(`${base}/docs-json`)).json()) as OpenApiDoc;
+      const undocumented = Object.entries(doc.paths).flatMap(([path, ops]) =>
+        Object.entries(ops)
+          .filter(([, op]) => !Object.entries(op.responses).some(([status, r]) => status < '300' && r.content))
+          .map(([method]) => `${method} ${path}`),
+      );
+      expect(undocumented).toEqual([]);
+      const refs = [...JSON.stringify(doc).matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)].map((m) => m[1]);
+      expect(refs.filter((name) => !doc.components.schemas[name])).toEqual([]);
+      // Every error code a route lists is a real one, with the status docs/errors.md gives it.
+      const reply = doc.paths['/api/runs/{wid}/gates/{g}/reply'].post.responses;
+      expect(JSON.stringify(reply['409'])).toContain('"enum":["DEDUPE_CONFLICT","GATE_CLOSED"]');
+      const ajv = new Ajv2020({ strict: false });
+      addFormats(ajv);
+      ajv.addSchema({ $id: 'doc', components: doc.components });
+      for (const name of Object.keys(doc.components.schemas)) ajv.getSchema(`doc#/components/schemas/${name}`);
+    });
+
+    it('describes request bodies with the rules the validation pipe applies', async () => {
+      const doc = (await (await fetch(`${base}/docs-json`)).json()) as OpenApiDoc;
+      const ajv = new Ajv2020({ strict: false });
+      addFormats(ajv);
+      ajv.addSchema({ $id: 'doc', components: doc.components });
+      const reply = ajv.getSchema('doc#/components/schemas/GateReplyDto')!;
+      const bodies: Array<[unknown, boolean]> = [
+        [
+          {
+            payload: { choice: 'yes', rationale: 'ok', patch: [{ op: 'add', path: '/a', value: 1 }] },
+            dedupeKey: 'k-1',
+          },
+          true,
+        ],
+        [{ payload: { choice: 'yes' }, dedupeKey: 'k-1', extra: 1 }, false],
+        [{ payload: { choice: 'yes' }, dedupeKey: 'has space' }, false],
+        [{ payload: { choice: '' }, dedupeKey: 'k' }, false],
+        [{ payload: { choice: 'yes', patch: [{ op: 'bogus', path: '/a' }] }, dedupeKey: 'k' }, false],
+        [{ dedupeKey: 'k' }, false],
+      ];
+      for (const [body, valid] of bodies) {
+        expect([body, reply(body)]).toEqual([body, valid]);
+        // The gateway agrees: what the document refuses is a 400, what it accepts passes validation.
+        const res = await http('POST', `/api/runs/${randomUUID()}/gates/approve-plan/reply`, { json: body });
+        expect([body, res.status === 400]).toEqual([body, !valid]);
+      }
+      const start = ajv.getSchema('doc#/components/schemas/StartRunDto')!;
+      const run = {
+        intentId: 'i',
+        queueName: 'intentQ',
+        recipeName: 'agent-plan',
+        workload: { concurrency: 1, steps: 1, sandboxMinutes: 0 },
+      };
+      expect(start(run)).toBe(true);
+      expect(start({ ...run, workload: { ...run.workload, concurrency: 65 } })).toBe(false);
+      expect(start({ ...run, workload: { ...run.workload, concurrency: 1.5 } })).toBe(false);
     });
   });
 

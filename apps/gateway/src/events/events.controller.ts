@@ -1,6 +1,8 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { HitlEventDto, type GateReplyResult } from '@gatehouse/contracts';
+import { ErrorCode, HitlEventDto, type GateReplyResult } from '@gatehouse/contracts';
+import { ApiAnswer, ApiErrors } from '../openapi/api-answers';
+import { REPLY_ERRORS } from '../openapi/route-errors';
 import { GateReplyService } from '../gates/gate-reply.service';
 
 /** The external receiver: systems acting for a human post replies here. */
@@ -11,6 +13,8 @@ export class EventsController {
 
   @Post('hitl')
   @HttpCode(200)
+  @ApiAnswer(200, 'GateReplyResult', 'Accepted, or an idempotent replay (`duplicate: true`) of a recorded reply')
+  @ApiErrors(...REPLY_ERRORS, ErrorCode.TOPIC_MISMATCH)
   hitl(@Body() dto: HitlEventDto): Promise<GateReplyResult> {
     return this.replies.hitl(dto);
   }

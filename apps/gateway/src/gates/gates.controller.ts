@@ -1,16 +1,28 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Res } from '@nestjs/common';
-import { ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import {
   ApprovePlanDto,
+  ErrorCode,
+  GATE_KEY_PATTERN,
   GateReplyDto,
   type GateDetailView,
   type GateReplyResult,
   type GateSummary,
 } from '@gatehouse/contracts';
+import { ApiAnswer, ApiErrors } from '../openapi/api-answers';
+import { BODY_ERRORS, REPLY_ERRORS } from '../openapi/route-errors';
 import { GateKeyPipe, TimeoutS } from '../params/gate-params';
 import { GateQueryService } from './gate-query.service';
 import { GateReplyService } from './gate-reply.service';
+
+/** The gate key in a path: anything else is 400 INVALID_GATE_KEY. */
+const GateKeyParam = () =>
+  ApiParam({
+    name: 'g',
+    description: 'The gate key, e.g. `approve-plan`',
+    schema: { type: 'string', pattern: GATE_KEY_PATTERN.source },
+  });
 
 @ApiTags('gates')
 @Controller('api/runs/:wid')
@@ -21,11 +33,23 @@ export class GatesController {
   ) {}
 
   @Get('gates')
+  @ApiAnswer(200, 'GateList', "The run's gates in the order they opened; [] before the first opens")
+  @ApiErrors(ErrorCode.RUN_NOT_FOUND, ErrorCode.SERVICE_UNAVAILABLE)
   list(@Param('wid') wid: string): Promise<GateSummary[]> {
     return this.query.list(wid);
   }
 
   @Get('gates/:g')
+  @GateKeyParam()
+  @ApiAnswer(200, 'GateDetail', 'The gate with its prompt, result, decision and escalation')
+  @ApiErrors(
+    ErrorCode.INVALID_GATE_KEY,
+    ErrorCode.INVALID_TIMEOUT,
+    ErrorCode.RUN_NOT_FOUND,
+    ErrorCode.GATE_NOT_FOUND,
+    ErrorCode.SERVICE_UNAVAILABLE,
+    ErrorCode.OVERLOADED,
+  )
   @ApiQuery({
     name: 'timeoutS',
     required: false,
@@ -44,7 +68,10 @@ export class GatesController {
   }
 
   @Post('gates/:g/reply')
+  @GateKeyParam()
   @HttpCode(200)
+  @ApiAnswer(200, 'GateReplyResult', 'Accepted, or an idempotent replay (`duplicate: true`) of a recorded reply')
+  @ApiErrors(...REPLY_ERRORS)
   reply(
     @Param('wid') wid: string,
     @Param('g', GateKeyPipe) gateKey: string,
@@ -55,6 +82,15 @@ export class GatesController {
 
   @Post('approve-plan')
   @HttpCode(200)
+  @ApiAnswer(200, 'GateReplyResult', 'A `yes` on the pending plan gate, deduplicated per run')
+  @ApiErrors(
+    ...BODY_ERRORS,
+    ErrorCode.RUN_NOT_FOUND,
+    ErrorCode.NO_PENDING_GATE,
+    ErrorCode.DEDUPE_CONFLICT,
+    ErrorCode.GATE_CLOSED,
+    ErrorCode.SERVICE_UNAVAILABLE,
+  )
   approvePlan(@Param('wid') wid: string, @Body() dto: ApprovePlanDto): Promise<GateReplyResult> {
     return this.replies.approvePlan(wid, dto);
   }

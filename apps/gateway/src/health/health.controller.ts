@@ -1,5 +1,6 @@
 import { Controller, Get, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import { ApiAnswer } from '../openapi/api-answers';
 import { ErrorCode } from '@gatehouse/contracts';
 import { HealthService, type GatewayHealth } from './health.service';
 
@@ -17,17 +18,22 @@ export class HealthController {
   constructor(private readonly health: HealthService) {}
 
   @Get('healthz')
+  @ApiAnswer(200, 'Health', 'Postgres, NATS and every service answer')
+  @ApiAnswer(503, 'Unready', 'NATS or a service is not ready (`SERVICE_UNAVAILABLE`, with `Retry-After`)')
   healthz(@Res({ passthrough: true }) res: StatusResponse): Promise<HealthAnswer> {
     return this.ready(res);
   }
 
   /** The process is up and serving HTTP; says nothing about its dependencies. */
   @Get('health/live')
+  @ApiAnswer(200, 'Live', 'The process serves HTTP')
   live(): { ok: true } {
     return { ok: true };
   }
 
   @Get('health/ready')
+  @ApiAnswer(200, 'Health', 'Postgres, NATS and every service answer')
+  @ApiAnswer(503, 'Unready', 'NATS or a service is not ready (`SERVICE_UNAVAILABLE`, with `Retry-After`)')
   async ready(@Res({ passthrough: true }) res: StatusResponse): Promise<HealthAnswer> {
     const health = await this.health.check();
     if (health.ok) return health;

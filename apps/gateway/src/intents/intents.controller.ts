@@ -1,6 +1,8 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
-import { ApiBody, ApiTags } from '@nestjs/swagger';
-import { CreateIntentDto, type CreateIntentResult } from '@gatehouse/contracts';
+import { ApiTags } from '@nestjs/swagger';
+import { CreateIntentDto, ErrorCode, type CreateIntentResult } from '@gatehouse/contracts';
+import { ApiAnswer, ApiErrors } from '../openapi/api-answers';
+import { BODY_ERRORS } from '../openapi/route-errors';
 import { RunsService } from '../runs/runs.service';
 
 @ApiTags('intents')
@@ -10,13 +12,8 @@ export class IntentsController {
 
   @Post()
   @HttpCode(201)
-  @ApiBody({
-    schema: {
-      type: 'object',
-      required: ['goal'],
-      properties: { goal: { type: 'string' }, inputs: { type: 'object' }, constraints: { type: 'object' } },
-    },
-  })
+  @ApiAnswer(201, 'IntentCreated', 'The intent is stored; start a run with its id')
+  @ApiErrors(...BODY_ERRORS, ErrorCode.SERVICE_UNAVAILABLE)
   create(@Body() dto: CreateIntentDto): Promise<CreateIntentResult> {
     return this.runs.createIntent(dto);
   }

@@ -1,7 +1,10 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Res } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { StartRunDto, type RunView } from '@gatehouse/contracts';
+import { ErrorCode, StartRunDto, type RunView } from '@gatehouse/contracts';
+import { ApiAnswer, ApiErrors } from '../openapi/api-answers';
+import { BODY_ERRORS } from '../openapi/route-errors';
+import { ref } from '../openapi/view-schemas';
 import { RunStatusStreamService, type StatusSink } from './run-status-stream.service';
 import { RunsService } from './runs.service';
 
@@ -15,17 +18,35 @@ export class RunsController {
 
   @Post()
   @HttpCode(202)
+  @ApiAnswer(202, 'RunAccepted', 'The run is enqueued (or already was, for the same intent)')
+  @ApiErrors(
+    ...BODY_ERRORS,
+    ErrorCode.QUEUE_NOT_ALLOWED,
+    ErrorCode.PARTITION_KEY_REQUIRED,
+    ErrorCode.UNKNOWN_RECIPE,
+    ErrorCode.INTENT_NOT_FOUND,
+    ErrorCode.SERVICE_UNAVAILABLE,
+  )
   start(@Body() dto: StartRunDto): Promise<{ workflowID: string }> {
     return this.runs.startRun(dto);
   }
 
   @Get(':wid')
+  @ApiAnswer(200, 'RunView', 'The run as the runs service has it now')
+  @ApiErrors(ErrorCode.RUN_NOT_FOUND, ErrorCode.SERVICE_UNAVAILABLE)
   get(@Param('wid') wid: string): Promise<RunView> {
     return this.runs.getRun(wid);
   }
 
   /** NDJSON, one snapshot per change, ending after the terminal one. */
   @Get(':wid/stream/status')
+  @ApiProduces('application/x-ndjson')
+  @ApiResponse({
+    status: 200,
+    description: 'One RunView per line, one per change; the stream ends after the terminal one',
+    content: { 'application/x-ndjson': { schema: ref('RunView') } },
+  })
+  @ApiErrors(ErrorCode.RUN_NOT_FOUND, ErrorCode.SERVICE_UNAVAILABLE)
   async status(@Param('wid') wid: string, @Res() reply: FastifyReply): Promise<void> {
     const res = reply.raw;
     // Once the stream writes to Node's response itself, Fastify must not answer too; until then an

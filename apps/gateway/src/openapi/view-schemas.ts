@@ -1,0 +1,157 @@
+import type { ReferenceObject, SchemaObject } from '@nestjs/swagger';
+import {
+  DecidedBy,
+  Decision,
+  EscalationStatus,
+  GateState,
+  NextAction,
+  RunStatus,
+  StepId,
+  TimeoutAction,
+} from '@gatehouse/contracts';
+
+/** Where the document keeps its named schemas. */
+export const SCHEMA_REF_PREFIX = '#/components/schemas/';
+
+export const ref = (name: string): ReferenceObject => ({ $ref: `${SCHEMA_REF_PREFIX}${name}` });
+
+type Schema = SchemaObject | ReferenceObject;
+
+const str: SchemaObject = { type: 'string' };
+const time: SchemaObject = { type: 'string', format: 'date-time' };
+const int: SchemaObject = { type: 'integer' };
+const bool: SchemaObject = { type: 'boolean' };
+const values = (e: Record<string, string>): SchemaObject => ({ type: 'string', enum: Object.values(e) });
+/** OpenAPI 3.1 (JSON Schema 2020-12): null is a type, not a flag. */
+function nullable(s: Schema): SchemaObject {
+  if ('$ref' in s || !s.type) return { anyOf: [s, { type: 'null' }] };
+  return { ...s, type: [s.type as string, 'null'], ...(s.enum ? { enum: [...s.enum, null] } : {}) };
+}
+
+/** An object whose listed properties are all present (`optional` ones may be left out). */
+function object(properties: Record<string, Schema>, optional: string[] = [], description?: string): SchemaObject {
+  const required = Object.keys(properties).filter((k) => !optional.includes(k));
+  return { type: 'object', ...(description ? { description } : {}), required, properties };
+}
+
+/**
+ * The gateway's answers, written against the interfaces in libs/contracts (which TypeScript erases,
+ * so nothing can derive these at run time). The e2e suite checks every answer it receives against
+ * them, which is what keeps them true. Objects stay open: a client must ignore fields it does not
+ * know, so the gateway may add some.
+ */
+export const VIEW_SCHEMAS: Record<string, SchemaObject> = {
+  ErrorBody: object(
+    {
+      error: { type: 'string', description: 'A stable code from docs/errors.md' },
+      message: str,
+      details: { description: 'VALIDATION_FAILED: the failing fields' },
+    },
+    ['details'],
+  ),
+  IntentCreated: object({ intentId: { type: 'string', format: 'uuid' } }),
+  RunAccepted: object({ workflowID: { type: 'string', format: 'uuid', description: 'Equal to the intent id' } }),
+  RunError: object({ code: str, message: str, gateKey: str, rationale: str, stepId: str }, [
+    'gateKey',
+    'rationale',
+    'stepId',
+  ]),
+  RunView: object({
+    workflowID: { type: 'string', format: 'uuid' },
+    intentId: { type: 'string', format: 'uuid' },
+    status: values(RunStatus),
+    nextAction: values(NextAction),
+    lastStep: nullable(values(StepId)),
+    error: nullable(ref('RunError')),
+    retryCount: int,
+    queueName: str,
+    queuePartitionKey: str,
+    recipeName: str,
+    workload: object({ concurrency: int, steps: int, sandboxMinutes: { type: 'number' } }),
+    tasks: object({ total: int, dispatched: int, done: int }),
+    createdAt: time,
+    updatedAt: time,
+  }),
+  GateSummary: object({
+    gateKey: str,
+    rootGateKey: { type: 'string', description: 'The gate its escalation chain started from' },
+    escalationLevel: int,
+    state: values(GateState),
+    topic: { type: 'string', description: '`human:<gateKey>`' },
+    deadlineAt: time,
+    openedAt: time,
+    closedAt: nullable(time),
+  }),
+  GateList: { type: 'array', items: ref('GateSummary') },
+  GateChoice: object({
+    value: str,
+    label: str,
+    decision: { type: 'string', enum: [Decision.APPROVE, Decision.REJECT] },
+  }),
+  GatePolicy: object({
+    timeoutS: int,
+    timeoutAction: values(TimeoutAction),
+    escalationChain: { type: 'array', items: object({ group: str, timeoutS: int }) },
+    requireRationale: bool,
+  }),
+  GatePrompt: object(
+    {
+      schemaVersion: int,
+      gateKey: str,
+      title: str,
+      plan: { description: 'The plan the approver is asked about' },
+      planHash: { type: 'string', pattern: '^[a-f0-9]{64}$' },
+      choices: { type: 'array', items: ref('GateChoice') },
+      deadlineAt: time,
+      policy: ref('GatePolicy'),
+      escalation: object({ rootGateKey: str, fromGateKey: str, level: int, group: str }),
+    },
+    ['escalation'],
+    'The prompt stored under `ui:<gateKey>`',
+  ),
+  GateResult: object(
+    {
+      choice: str,
+      rationale: nullable(str),
+      dedupeKey: str,
+      origin: str,
+      actor: nullable(str),
+      payloadHash: { type: 'string', pattern: '^[a-f0-9]{64}$' },
+      at: time,
+    },
+    [],
+    'The accepted reply, stored under `ui:<gateKey>:result`',
+  ),
+  GateDecision: object(
+    { decision: values(Decision), by: values(DecidedBy), at: time },
+    [],
+    'The decision, stored under `decision:<gateKey>`',
+  ),
+  EscalationSummary: object({
+    id: { type: 'string', description: '`esc:<workflowId>:<gateKey>`' },
+    status: values(EscalationStatus),
+    action: values(TimeoutAction),
+    createdAt: time,
+    detail: { type: 'object' },
+  }),
+  GateDetail: {
+    allOf: [
+      ref('GateSummary'),
+      object({
+        prompt: ref('GatePrompt'),
+        result: nullable(ref('GateResult')),
+        decision: nullable(ref('GateDecision')),
+        escalation: nullable(ref('EscalationSummary')),
+      }),
+    ],
+  },
+  GateReplyResult: object({ ok: { type: 'boolean', enum: [true] }, state: values(GateState), duplicate: bool }),
+  ServiceHealth: object({ ok: bool, service: str, db: bool, nats: bool, reason: str }, ['reason']),
+  Health: object({
+    ok: bool,
+    nats: bool,
+    services: object({ runs: ref('ServiceHealth'), gates: ref('ServiceHealth'), escalation: ref('ServiceHealth') }),
+  }),
+  Unready: { allOf: [ref('Health'), ref('ErrorBody')] },
+  Live: object({ ok: { type: 'boolean', enum: [true] } }),
+};
