@@ -1,14 +1,27 @@
+import { OpenApiCheck } from './openapi-check';
+
 export interface HttpResult<T = any> {
   status: number;
   body: T;
   headers: Headers;
 }
 
-/** A tiny JSON client over real HTTP (fetch). `raw` sends a string body as-is. */
+/**
+ * A tiny JSON client over real HTTP (fetch). `raw` sends a string body as-is. Every answer is
+ * checked against the gateway's OpenAPI document (fetched once), so each e2e test also proves the
+ * document true for what it exercised.
+ */
 export class Api {
+  private contract?: Promise<OpenApiCheck>;
+
   constructor(readonly baseUrl: string) {}
 
-  async request<T = any>(method: string, path: string, body?: unknown, init: { raw?: string; headers?: Record<string, string> } = {}): Promise<HttpResult<T>> {
+  async request<T = any>(
+    method: string,
+    path: string,
+    body?: unknown,
+    init: { raw?: string; headers?: Record<string, string> } = {},
+  ): Promise<HttpResult<T>> {
     const headers: Record<string, string> = { ...init.headers };
     let payload: string | undefined;
     if (init.raw !== undefined) payload = init.raw;
@@ -22,7 +35,17 @@ export class Api {
     } catch {
       /* not JSON: keep the text */
     }
+    (await this.openApi()).check(method, path, res.status, res.headers.get('content-type'), parsed);
     return { status: res.status, body: parsed as T, headers: res.headers };
+  }
+
+  private openApi(): Promise<OpenApiCheck> {
+    // A failed load is retried on the next answer rather than remembered: the gateway may be restarting.
+    this.contract ??= OpenApiCheck.load(this.baseUrl).catch((err) => {
+      this.contract = undefined;
+      throw err;
+    });
+    return this.contract;
   }
 
   get<T = any>(path: string) {
@@ -35,7 +58,11 @@ export class Api {
 }
 
 /** Retries `probe` until it returns a value (not undefined) or the time is up. Test-side only. */
-export async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 20_000, what = 'condition'): Promise<T> {
+export async function eventually<T>(
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 20_000,
+  what = 'condition',
+): Promise<T> {
   const until = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
