@@ -19,3 +19,5 @@ export * from './rpc/rpc-error.filter';
 export * from './rpc/rpc-server';
 export * from './nest/service-core.module';
 export * from './nest/bootstrap-service';
+export * from './metrics/metrics';
+export * from './metrics/metrics.module';

@@ -32,6 +32,7 @@ describe('validateEnv', () => {
     expect(env.CONSUMER_BATCH_MAX).toBe(32);
     expect(env.MAX_DELIVERIES).toBe(5);
     expect(env.STREAM_REPLICAS).toBe(1);
+    expect(env.METRICS_PORT).toBe(0);
   });
 
   it('converts numeric strings to numbers and accepts several NATS servers', () => {
@@ -64,6 +65,9 @@ describe('validateEnv', () => {
     ['CONSUMER_BATCH_MAX', '1025'],
     ['CONSUMER_BATCH_MAX', '1.5'],
     ['LOG_LEVEL', 'loud'],
+    ['METRICS_PORT', '-1'],
+    ['METRICS_PORT', '65536'],
+    ['METRICS_PORT', 'on'],
     ['NATS_URL', 'http://127.0.0.1:4222'],
     ['DATABASE_URL', 'mysql://x'],
   ])('rejects %s=%s and names the variable and the value', (name, value) => {

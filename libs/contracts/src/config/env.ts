@@ -60,6 +60,12 @@ export class CommonEnv {
   @Max(100)
   MAX_DELIVERIES = 5;
 
+  /** Port of this process's Prometheus endpoint (GET /metrics); 0 turns it off. The gateway serves /metrics on PORT. */
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  METRICS_PORT = 0;
+
   /** JetStream stream replicas: 1 on a single server, 3 on a cluster. */
   @IsInt()
   @Min(1)

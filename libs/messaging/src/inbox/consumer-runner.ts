@@ -1,4 +1,4 @@
-import type { ConsumerMessages, JetStreamClient, JsMsg } from '@nats-io/jetstream';
+import type { Consumer, ConsumerMessages, JetStreamClient, JsMsg } from '@nats-io/jetstream';
 import type { DataSource } from 'typeorm';
 import { isUnavailableDbError } from '@gatehouse/persistence';
 import { assertSchemaName, withBufferedOutbox } from '../outbox/outbox-message';
@@ -36,6 +36,8 @@ export interface ConsumerRunnerOptions {
    * ack_wait (a sandbox call in `prepare`) would be redelivered and worked on twice in parallel.
    */
   maxWorkingMs?: number;
+  /** Called once per delivery with how it was settled and how long that took, for metrics. */
+  observe?: (outcome: Outcome, seconds: number) => void;
 }
 
 export type Outcome = 'applied' | 'duplicate' | 'retry' | 'dead-lettered';
@@ -71,6 +73,7 @@ export class ConsumerRunner<P = void> {
   private readonly batchMax: number;
   /** `prepare()` calls in progress: the consumer's concurrency, as before batches existed. */
   private readonly preparing: Limiter;
+  private consumer?: Consumer;
   private messages?: ConsumerMessages;
   private inFlight = new Set<Promise<void>>();
   /** Delivered by the server, not yet given to a transaction. */
@@ -95,6 +98,13 @@ export class ConsumerRunner<P = void> {
     this.preparing = new Limiter(Math.max(1, Math.floor(options.concurrency)));
   }
 
+  /** What the server holds for this consumer: not yet delivered, and delivered but not acknowledged. */
+  async backlog(): Promise<{ pending: number; ackPending: number }> {
+    if (!this.consumer) return { pending: 0, ackPending: 0 };
+    const info = await this.consumer.info();
+    return { pending: info.num_pending, ackPending: info.num_ack_pending };
+  }
+
   get name(): string {
     return this.handler.consumer.durable;
   }
@@ -102,6 +112,7 @@ export class ConsumerRunner<P = void> {
   async start(): Promise<void> {
     const { stream, durable } = this.handler.consumer;
     const consumer = await this.js.consumers.get(stream, durable);
+    this.consumer = consumer;
     const ackWaitNs = (await consumer.info(true)).config.ack_wait;
     if (ackWaitNs) this.ackWaitMs = ackWaitNs / 1_000_000;
     // Short pulls: a pull request lives on the consumer's leader, and a client only notices that the
@@ -182,6 +193,7 @@ export class ConsumerRunner<P = void> {
 
   /** Processes deliveries to their settlement, in one transaction when there are several. */
   async processBatch(msgs: JsMsg[]): Promise<Outcome[]> {
+    const started = performance.now();
     const stopHeartbeats = msgs.map((msg) => this.heartbeat(msg));
     try {
       const deliveries = await Promise.all(
@@ -200,7 +212,11 @@ export class ConsumerRunner<P = void> {
       // so that no more than `concurrency` transactions run at once.
       for (const d of deliveries) if (!outcomes.has(d)) outcomes.set(d, await this.settle(d));
       const result = deliveries.map((d) => outcomes.get(d)!);
-      deliveries.forEach((d, i) => this.onSettled(d.msg, result[i]));
+      const seconds = (performance.now() - started) / 1000;
+      deliveries.forEach((d, i) => {
+        this.options.observe?.(result[i], seconds);
+        this.onSettled(d.msg, result[i]);
+      });
       return result;
     } finally {
       for (const stop of stopHeartbeats) stop();

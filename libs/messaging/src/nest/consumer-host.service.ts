@@ -1,9 +1,17 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type BeforeApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type BeforeApplicationShutdown,
+} from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { JetStreamClient } from '@nats-io/jetstream';
+import { Gauge } from 'prom-client';
 import { DataSource } from 'typeorm';
 import type { CommonEnv } from '@gatehouse/contracts';
 import { ConsumerRunner } from '../inbox/consumer-runner';
+import { Metrics } from '../metrics/metrics';
 import type { MessageHandler } from '../inbox/message-handler';
 import { OutboxService } from './outbox.service';
 import { JETSTREAM, MESSAGING_OPTIONS, type MessagingOptions } from './tokens';
@@ -24,7 +32,33 @@ export class ConsumerHost implements OnApplicationBootstrap, BeforeApplicationSh
     @Inject(MESSAGING_OPTIONS) private readonly options: MessagingOptions,
     private readonly config: ConfigService<CommonEnv, true>,
     private readonly outbox: OutboxService,
-  ) {}
+    private readonly metrics: Metrics,
+  ) {
+    const runners = this.runners;
+    new Gauge({
+      name: 'gatehouse_consumer_backlog_messages',
+      help:
+        'Messages the server holds for a durable consumer: pending (not yet delivered) and ack_pending ' +
+        '(delivered, not yet acknowledged). The same for every replica: aggregate with max, not sum.',
+      labelNames: ['consumer', 'state'],
+      registers: [metrics.registry],
+      async collect() {
+        await Promise.all(
+          runners.map(async (runner) => {
+            const backlog = await runner.backlog().catch(() => undefined);
+            // NATS not answering: report nothing rather than the last value, which would look current.
+            if (!backlog) {
+              this.remove({ consumer: runner.name, state: 'pending' });
+              this.remove({ consumer: runner.name, state: 'ack_pending' });
+              return;
+            }
+            this.set({ consumer: runner.name, state: 'pending' }, backlog.pending);
+            this.set({ consumer: runner.name, state: 'ack_pending' }, backlog.ackPending);
+          }),
+        );
+      },
+    });
+  }
 
   register<P>(handler: MessageHandler<P>): void {
     this.handlers.push(handler as MessageHandler<unknown>);
@@ -48,6 +82,10 @@ export class ConsumerHost implements OnApplicationBootstrap, BeforeApplicationSh
           // Wake the relay only after a commit that gave it messages.
           afterCommit: (wroteOutbox) => {
             if (wroteOutbox) this.outbox.kick();
+          },
+          observe: (outcome, seconds) => {
+            this.metrics.consumerMessages.inc({ consumer: handler.consumer.durable, outcome });
+            this.metrics.consumerSettleSeconds.observe({ consumer: handler.consumer.durable }, seconds);
           },
         },
         log,

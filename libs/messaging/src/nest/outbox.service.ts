@@ -4,6 +4,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { inTransaction } from '@gatehouse/persistence';
 import { writeOutbox, type OutboxMessage } from '../outbox/outbox-message';
 import { OutboxRelay } from '../outbox/outbox-relay';
+import { Metrics } from '../metrics/metrics';
 import { JETSTREAM, MESSAGING_OPTIONS, type MessagingOptions } from './tokens';
 
 /**
@@ -19,12 +20,15 @@ export class OutboxService implements OnApplicationBootstrap, OnApplicationShutd
     private readonly ds: DataSource,
     @Inject(JETSTREAM) js: JetStreamClient,
     @Inject(MESSAGING_OPTIONS) private readonly options: MessagingOptions,
+    metrics: Metrics,
   ) {
     const log = {
       warn: (obj: object, msg: string) => this.logger.warn({ ...obj, msg }),
       error: (obj: object, msg: string) => this.logger.error({ ...obj, msg }),
     };
-    this.relay = new OutboxRelay(ds, options.schema, js, log);
+    this.relay = new OutboxRelay(ds, options.schema, js, log, {
+      onPublished: (count) => metrics.outboxPublished.inc(count),
+    });
   }
 
   onApplicationBootstrap(): void {

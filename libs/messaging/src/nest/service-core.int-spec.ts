@@ -10,6 +10,9 @@ import { CONSUMERS, STREAMS } from '../jetstream/definitions';
 import { provisionStreams } from '../jetstream/provision';
 import type { InboundMessage } from '../inbox/inbound-message';
 import type { MessageHandler } from '../inbox/message-handler';
+import { freePort } from '../../../../tools/test-support/free-port';
+import { sampleValue } from '../../../../tools/test-support/prometheus-text';
+import { MetricsServer } from '../metrics/metrics-server';
 import { ConsumerHost } from './consumer-host.service';
 import { OutboxService } from './outbox.service';
 import { ServiceCoreModule } from './service-core.module';
@@ -57,6 +60,7 @@ describe('ServiceCoreModule (Nest application context)', () => {
   let infra: Infra;
   let app: INestApplicationContext | undefined;
   const saved = { ...process.env };
+  let metricsPort: number;
 
   beforeAll(async () => {
     infra = await startInfra('service_core');
@@ -69,6 +73,7 @@ describe('ServiceCoreModule (Nest application context)', () => {
       DB_POOL_MAX: '4',
       CONSUMER_CONCURRENCY: '4',
       MAX_DELIVERIES: '3',
+      METRICS_PORT: String((metricsPort = await freePort())),
     });
     app = await NestFactory.createApplicationContext(testAppModule(), { abortOnError: false, logger: false });
     await app.init();
@@ -109,6 +114,33 @@ describe('ServiceCoreModule (Nest application context)', () => {
     expect(
       await infra.db.query('SELECT consumer FROM gates.inbox WHERE msg_id = $1', [`gate-requested:${wid}:plan`]),
     ).toEqual([{ consumer: CONSUMERS.gatesGateRequested.durable }]);
+  });
+
+  it('serves Prometheus metrics on METRICS_PORT: deliveries by outcome, backlog, outbox, process', async () => {
+    expect(app!.get(MetricsServer).port).toBe(metricsPort);
+    const wid = randomUUID();
+    await infra.js.publish(subjects.gateRequested(wid, 'm'), JSON.stringify({ workflowId: wid, gateKey: 'm' }), {
+      msgID: `gate-requested:${wid}:m`,
+    });
+    const consumer = CONSUMERS.gatesGateRequested.durable;
+    const of = { service: 'gates', consumer };
+    const applied = (text: string) =>
+      sampleValue(text, 'gatehouse_consumer_messages_total', { ...of, outcome: 'applied' });
+    // This test's message and the earlier test's one were both applied and announced.
+    const text: string = await waitFor(async () => {
+      const res = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toContain('text/plain');
+      const body = await res.text();
+      const published = sampleValue(body, 'gatehouse_outbox_published_total', { service: 'gates' }) ?? 0;
+      return (applied(body) ?? 0) >= 2 && published >= 2 ? body : '';
+    }, 'metrics for two applied deliveries');
+    expect(applied(text)).toBe(2);
+    expect(sampleValue(text, 'gatehouse_consumer_settle_seconds_count', of)).toBe(2);
+    expect(sampleValue(text, 'gatehouse_consumer_backlog_messages', { ...of, state: 'pending' })).toBe(0);
+    expect(sampleValue(text, 'gatehouse_consumer_backlog_messages', { ...of, state: 'ack_pending' })).toBe(0);
+    expect(sampleValue(text, 'process_cpu_user_seconds_total', { service: 'gates' })).toBeGreaterThan(0);
+    expect((await fetch(`http://127.0.0.1:${metricsPort}/other`)).status).toBe(404);
   });
 
   it('OutboxService.transaction commits the fact and publishes its message right after', async () => {

@@ -4,6 +4,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
 import { validateEnv, type CommonEnv } from '@gatehouse/contracts';
 import { dataSourceOptions } from '@gatehouse/persistence';
+import { MetricsModule } from '../metrics/metrics.module';
 import { MessagingModule } from './messaging.module';
 import { NatsModule } from './nats.module';
 
@@ -13,6 +14,8 @@ export interface ServiceCoreOptions {
   schema?: string;
   env: Type<CommonEnv>;
   entities?: Type<unknown>[];
+  /** Serve /metrics on METRICS_PORT (default true); the gateway serves it on its own HTTP port. */
+  metricsServer?: boolean;
 }
 
 /** What every Gatehouse process shares: validated config, JSON logs, NATS, and its schema. */
@@ -32,11 +35,14 @@ export class ServiceCoreModule {
             level: config.get('LOG_LEVEL', { infer: true }),
             base: { service: options.service, pid: process.pid },
             redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]'],
-            autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/healthz') || (req.url ?? '').startsWith('/health/') },
+            autoLogging: {
+              ignore: (req) => (req.url ?? '').startsWith('/healthz') || (req.url ?? '').startsWith('/health/'),
+            },
           },
         }),
       }),
       NatsModule,
+      MetricsModule.forService(options.service, options.metricsServer ?? true),
     ];
     if (options.schema) {
       imports.push(

@@ -12,6 +12,8 @@ export interface OutboxRelayOptions {
   batchSize?: number;
   /** Safety sweep for rows written by a replica that died before publishing them. */
   sweepIntervalMs?: number;
+  /** Called with how many messages a batch published (and marked published), for metrics. */
+  onPublished?: (count: number) => void;
 }
 
 /** Settings of the relay's claim transaction (see `claimBatch`). */
@@ -56,6 +58,7 @@ export class OutboxRelay {
   private stopped = true;
   private timer?: NodeJS.Timeout;
   private idle: Promise<void> = Promise.resolve();
+  private readonly onPublished?: (count: number) => void;
 
   constructor(
     private readonly ds: DataSource,
@@ -69,6 +72,7 @@ export class OutboxRelay {
     if (!Number.isInteger(this.batchSize) || this.batchSize < 1)
       throw new Error(`invalid outbox batch size ${options.batchSize}`);
     this.sweepIntervalMs = options.sweepIntervalMs ?? 2000;
+    this.onPublished = options.onPublished;
   }
 
   start(): void {
@@ -106,6 +110,7 @@ export class OutboxRelay {
           this.logger.warn({ err, schema: this.schema }, 'outbox relay batch failed; will retry');
           return;
         }
+        if (published > 0) this.onPublished?.(published);
         if (published >= this.batchSize) this.again = true;
       } while (this.again && !this.stopped);
     } finally {
