@@ -20,7 +20,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        ServiceCoreModule.forService({ service: 'gateway', env: GatewayEnv }),
+        ServiceCoreModule.forService({ service: 'gateway', env: GatewayEnv, metricsServer: false }),
         RpcModule,
         HealthModule,
         IntentsModule,

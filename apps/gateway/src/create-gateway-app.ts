@@ -7,6 +7,8 @@ import { AppModule } from './app.module';
 import type { GatewayEnv } from './config/gateway.env';
 import { HttpExceptionFilter } from './errors/http-exception.filter';
 import { validationError } from '@gatehouse/contracts';
+import { Metrics } from '@gatehouse/messaging';
+import { registerHttpMetrics } from './http/http-metrics';
 import { correlationMiddleware } from './http/correlation';
 import { buildOpenApiDocument } from './openapi/openapi-document';
 import { registerJsonBodyParser, requireJsonBody } from './http/json-body';
@@ -25,6 +27,7 @@ export async function createGatewayApp(env: GatewayEnv): Promise<INestApplicatio
     bodyParser: false,
   });
   registerJsonBodyParser(app.getHttpAdapter().getInstance());
+  registerHttpMetrics(app.getHttpAdapter().getInstance(), app.get(Metrics));
   app.useLogger(app.get(Logger));
   app.use(correlationMiddleware);
   app.use(requireJsonBody);

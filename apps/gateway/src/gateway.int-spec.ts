@@ -6,6 +6,7 @@ import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { CORRELATION_HEADER, subjects, validateEnv } from '@gatehouse/contracts';
 import { freePort } from '../../../tools/test-support/free-port';
+import { sampleValue } from '../../../tools/test-support/prometheus-text';
 import { startNatsServer, type NatsServerHandle } from '../../../tools/test-support/nats-server';
 import { GatewayEnv } from './config/gateway.env';
 import { createGatewayApp } from './create-gateway-app';
@@ -355,6 +356,29 @@ describe('gateway over HTTP (integration)', () => {
       expect(doc.openapi).toBe('3.1.0');
       expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/runs/{wid}/gates/{g}/reply', '/healthz']));
       expect((await fetch(`${base}/docs`)).status).toBe(200);
+    });
+
+    it('serves Prometheus metrics on its own port, by route template rather than by id', async () => {
+      const wid = randomUUID();
+      const answered = await http('GET', `/api/runs/${wid}`);
+      await http('GET', '/no/such/route');
+      const res = await fetch(`${base}/metrics`);
+      expect(res.status).toBe(200);
+      const text = await res.text();
+      const requests = (route: string, status: number) =>
+        sampleValue(text, 'gatehouse_http_requests_total', {
+          service: 'gateway',
+          method: 'GET',
+          route,
+          status: String(status),
+        });
+      expect(requests('/api/runs/:wid', answered.status)).toBeGreaterThanOrEqual(1);
+      expect(requests('unmatched', 404)).toBeGreaterThanOrEqual(1);
+      expect(
+        sampleValue(text, 'gatehouse_http_request_duration_seconds_count', { route: '/api/runs/:wid', method: 'GET' }),
+      ).toBeGreaterThanOrEqual(1);
+      expect(text).not.toContain(wid);
+      expect(text).toContain('nodejs_eventloop_lag_seconds{service="gateway"}');
     });
 
     it('documents every operation with a success schema and every error it lists, with resolvable schemas', async () => {
