@@ -2,7 +2,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTestDatabase, type TestDatabase } from '../tools/test-support/database';
-import { freePort } from '../tools/test-support/free-port';
+import { freePort, freePortRange } from '../tools/test-support/free-port';
 import { startNatsServer, type NatsServerHandle } from '../tools/test-support/nats-server';
 import { ROOT } from '../tools/test-support/paths';
 import { eventually } from './support/http';
@@ -89,9 +89,23 @@ describe('npm start launcher (e2e)', () => {
 
   it('starts the stack, restarts a killed service, and stops everything on SIGTERM', async () => {
     const port = await freePort();
-    const { child, output } = launch({ PORT: String(port), RUNS_NICE: '7' });
+    const metricsBase = await freePortRange(3);
+    const { child, output } = launch({ PORT: String(port), RUNS_NICE: '7', METRICS_PORT: String(metricsBase) });
     await healthy(port, 60_000, 'healthy stack');
     expect(output()).toMatch(/\[gates-0\s*\] .*gates ready/);
+    // Each backend process serves /metrics on its own port, counted up from METRICS_PORT.
+    expect(output()).toContain(`runs-0 :${metricsBase}, gates-0 :${metricsBase + 1}, escalation-0 :${metricsBase + 2}`);
+    for (const [i, service] of ['runs', 'gates', 'escalation'].entries()) {
+      const text = await eventually(
+        async () => {
+          const res = await fetch(`http://127.0.0.1:${metricsBase + i}/metrics`);
+          return res.status === 200 ? res.text() : undefined;
+        },
+        10_000,
+        `${service} metrics`,
+      );
+      expect(text).toContain(`process_cpu_user_seconds_total{service="${service}"}`);
+    }
     const pids = childPids(child.pid!);
     expect(pids).toHaveLength(4);
     expectRunsNice(child.pid!, 7);

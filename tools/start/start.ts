@@ -38,9 +38,20 @@ async function main(): Promise<void> {
   );
   const dist = join(__dirname, '..', '..', 'apps');
   const base = { ...process.env, GATEHOUSE_SKIP_PREPARE: 'true' };
+  // Each backend process gets its own /metrics port, counted up from METRICS_PORT (default 9464;
+  // 0 turns them off). The gateways serve /metrics on their HTTP port.
+  const metricsBase = process.env.METRICS_PORT === undefined ? DEFAULT_METRICS_PORT : env.METRICS_PORT;
+  const metricsPorts: string[] = [];
   for (const service of ['runs', 'gates', 'escalation']) {
     for (let i = 0; i < options.replicas; i++) {
-      supervisor.start({ name: `${service}-${i}`, entry: join(dist, service, 'src', 'main.js'), env: base });
+      const name = `${service}-${i}`;
+      const metricsPort = metricsBase ? metricsBase + metricsPorts.length : 0;
+      if (metricsPort) metricsPorts.push(`${name} :${metricsPort}`);
+      supervisor.start({
+        name,
+        entry: join(dist, service, 'src', 'main.js'),
+        env: { ...base, METRICS_PORT: String(metricsPort) },
+      });
     }
   }
   for (let i = 0; i < options.gateways; i++) {
@@ -51,6 +62,7 @@ async function main(): Promise<void> {
     });
   }
   log(`[start] gateway on http://127.0.0.1:${port}${options.gateways > 1 ? ` .. ${port + options.gateways - 1}` : ''}`);
+  if (metricsPorts.length) log(`[start] metrics on /metrics: gateway on its port, ${metricsPorts.join(', ')}`);
 
   let stopping = false;
   const shutdown = (signal: string) => {
@@ -62,6 +74,9 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 }
+
+/** The first backend process's metrics port when METRICS_PORT is unset (Prometheus's range for exporters). */
+const DEFAULT_METRICS_PORT = 9464;
 
 function redact(url: string): string {
   return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');

@@ -12,3 +12,23 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/** Whether `port` on 127.0.0.1 can be bound right now. */
+function canBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.unref();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
+}
+
+/** The first of `count` consecutive ports that were all free a moment ago. */
+export async function freePortRange(count: number): Promise<number> {
+  for (;;) {
+    const base = await freePort();
+    if (base + count - 1 > 65535) continue;
+    const free = await Promise.all(Array.from({ length: count - 1 }, (_, i) => canBind(base + 1 + i)));
+    if (free.every(Boolean)) return base;
+  }
+}
