@@ -44,7 +44,8 @@ export class OpenApiCheck {
 
   /** Throws when the answer is not one the document describes. */
   check(method: string, url: string, status: number, contentType: string | null, body: unknown): void {
-    const path = url.split('?')[0];
+    // The path as fetch sent it: dot segments resolved (`/gates/./reply` is `/gates/reply`).
+    const path = new URL(url, 'http://gateway').pathname;
     const route = this.routes.find((r) => r.pattern.test(path) && this.doc.paths[r.template][method.toLowerCase()]);
     const where = `${method} ${path} → ${status}`;
     if (!route) {
