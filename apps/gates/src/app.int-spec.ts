@@ -24,7 +24,7 @@ import {
   type GateRequestedEvent,
   RunStatus,
 } from '@gatehouse/contracts';
-import { CONSUMERS, provisionStreams, RpcErrorFilter, rpcServerOptions, STREAMS } from '@gatehouse/messaging';
+import { CONSUMERS, Metrics, provisionStreams, RpcErrorFilter, rpcServerOptions, STREAMS } from '@gatehouse/messaging';
 import { createTestDatabase, type TestDatabase } from '../../../tools/test-support/database';
 import { startNatsServer, type NatsServerHandle } from '../../../tools/test-support/nats-server';
 import { runSnapshot } from './test/run-events';
@@ -41,6 +41,21 @@ describe('gates service (integration)', () => {
   let js: JetStreamClient;
   let jsm: JetStreamManager;
   let app: INestMicroservice;
+
+  /** The gates service's reply counters, by outcome, for one surface. */
+  async function replyCounts(surface: 'rpc' | 'jetstream'): Promise<Record<string, number>> {
+    const metric = app.get(Metrics).registry.getSingleMetric('gatehouse_gate_replies_total');
+    const { values } = await metric!.get();
+    return Object.fromEntries(
+      values.filter((v) => v.labels.surface === surface).map((v) => [v.labels.outcome, v.value]),
+    );
+  }
+  const delta = (after: Record<string, number>, before: Record<string, number>) =>
+    Object.fromEntries(
+      Object.entries(after)
+        .map(([k, v]) => [k, v - (before[k] ?? 0)])
+        .filter(([, v]) => v !== 0),
+    );
   let client: ClientProxy;
   let policyDir: string;
 
@@ -324,6 +339,7 @@ describe('gates service (integration)', () => {
       patch: [{ op: 'replace', path: '/steps/0', value: 'c' }],
     };
     const cmd = replyCmd(wid, { payload });
+    const countedBefore = await replyCounts('rpc');
 
     expect(await call(rpc.gates.reply, cmd)).toEqual({
       ok: true,
@@ -425,6 +441,13 @@ describe('gates service (integration)', () => {
     expect((await db.query<any>(`SELECT state FROM gates.gates WHERE workflow_id = $1`, [wid]))[0].state).toBe(
       'RECEIVED',
     );
+    // Every judgement counted once, by outcome.
+    expect(delta(await replyCounts('rpc'), countedBefore)).toEqual({
+      accepted: 1,
+      duplicate: 2,
+      DEDUPE_CONFLICT: 3,
+      GATE_CLOSED: 2,
+    });
 
     const detail = await call(rpc.gates.get, { workflowId: wid, gateKey: 'approve-plan' });
     expect(detail).toMatchObject({
@@ -504,6 +527,7 @@ describe('gates service (integration)', () => {
     await requestGate(wid);
     const ingress = CONSUMERS.gatesHumanIngress.durable;
     const subject = `human.${wid}.approve-plan`;
+    const countedBefore = await replyCounts('jetstream');
     const body = JSON.stringify({
       payload: { choice: 'yes', rationale: 'via bus' },
       dedupeKey: `bus-${wid}`,
@@ -546,6 +570,13 @@ describe('gates service (integration)', () => {
     );
     const outcomes = (await audit(wid, 'approve-plan')).map((a) => a.outcome);
     expect(outcomes).toEqual(['opened', 'accepted', 'rejected_message', 'conflict', 'late']);
+    expect(delta(await replyCounts('jetstream'), countedBefore)).toEqual({
+      accepted: 1,
+      duplicate: 1,
+      INVALID_CHOICE: 2,
+      DEDUPE_CONFLICT: 1,
+      GATE_CLOSED: 1,
+    });
     const [rejected] = (await audit(wid, 'approve-plan')).filter((a) => a.outcome === 'rejected_message');
     expect(rejected.value).toMatchObject({ dedupeKey: `bad-${wid}`, detail: { error: 'INVALID_CHOICE' } });
 

@@ -17,6 +17,7 @@ import { GateAnnouncements } from '../gates/gate-announcements.service';
 import { GatesRepository } from '../gates/gates.repository';
 import { WorkflowEventsRepository } from '../gates/workflow-events.repository';
 import { parseReplyCommand, type ReplyCommand } from './reply-command';
+import { ReplyMetrics } from './reply-metrics';
 import { ReplyService, type ReplyOutcome } from './reply.service';
 import { isUuid, validateDto } from '@gatehouse/contracts';
 
@@ -90,6 +91,7 @@ export class HumanIngressHandler implements MessageHandler {
     private readonly gates: GatesRepository,
     private readonly events: WorkflowEventsRepository,
     private readonly announce: GateAnnouncements,
+    private readonly metrics: ReplyMetrics,
   ) {}
 
   async handle(tx: EntityManager, msg: InboundMessage): Promise<void> {
@@ -103,8 +105,12 @@ export class HumanIngressHandler implements MessageHandler {
       if (!(err instanceof GatehouseError)) throw err;
       outcome = { ok: false, error: err };
     }
-    if (outcome.ok) return;
+    if (outcome.ok) {
+      this.metrics.judged('jetstream', outcome.result);
+      return;
+    }
     const { error } = outcome;
+    this.metrics.refused('jetstream', error);
     this.logger.warn({
       msg: 'bus reply refused',
       subject: msg.subject,
