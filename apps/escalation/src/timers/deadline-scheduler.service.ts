@@ -2,6 +2,7 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy }
 import { ConfigService } from '@nestjs/config';
 import type { EscalationEnv } from '../config/escalation.env';
 import { DeadlineFiringService } from './deadline-firing.service';
+import { TimerMetrics } from './timer-metrics';
 import { timerDelayMs } from './timer-delay';
 import { TimersRepository } from './timers.repository';
 
@@ -33,6 +34,7 @@ export class DeadlineSchedulerService implements OnApplicationBootstrap, OnModul
     private readonly timers: TimersRepository,
     private readonly firing: DeadlineFiringService,
     private readonly config: ConfigService<EscalationEnv, true>,
+    private readonly metrics: TimerMetrics,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -97,6 +99,7 @@ export class DeadlineSchedulerService implements OnApplicationBootstrap, OnModul
         this.setTimeout(RETRY_WHEN_CONTENDED_MS);
         return;
       }
+      this.metrics.firedBatch(fired.length);
       this.logger.log({ msg: 'deadlines passed', fired: fired.length });
     }
   }

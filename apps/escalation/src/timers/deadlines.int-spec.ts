@@ -4,6 +4,7 @@ import type { INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ClientProxyFactory, Transport, type ClientProxy } from '@nestjs/microservices';
 import { Logger } from 'nestjs-pino';
+import { Client } from 'pg';
 import { firstValueFrom } from 'rxjs';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
@@ -19,7 +20,7 @@ import {
   type GateDecidedEvent,
   type GateOpenedEvent,
 } from '@gatehouse/contracts';
-import { provisionStreams, RpcErrorFilter, rpcServerOptions, STREAMS } from '@gatehouse/messaging';
+import { Metrics, provisionStreams, RpcErrorFilter, rpcServerOptions, STREAMS } from '@gatehouse/messaging';
 import { createTestDatabase, type TestDatabase } from '../../../../tools/test-support/database';
 import { startNatsServer, type NatsServerHandle } from '../../../../tools/test-support/nats-server';
 import { DeadlineFiringService } from './deadline-firing.service';
@@ -471,6 +472,44 @@ describe('escalation deadlines (integration)', () => {
       db: true,
       nats: true,
     });
+  });
+
+  it('exports the timers fired, armed and overdue', async () => {
+    const [app] = [...running];
+    const registry = app.get(Metrics).registry;
+    const sample = async (name: string, state?: string) => {
+      const { values } = await registry.getSingleMetric(name)!.get();
+      return values.find((v) => state === undefined || v.labels.state === state)?.value ?? 0;
+    };
+    // An armed timer whose deadline passed a minute ago, held locked by this test so that no
+    // scheduler pass can claim it (claims skip locked rows): overdue, as with a stuck scheduler.
+    const wid = randomUUID();
+    const firedBefore = await sample('gatehouse_timers_fired_total');
+    await db.query(
+      `INSERT INTO escalation.timers (workflow_id, gate_key, deadline_at, action, policy, status)
+       VALUES ($1, $2, now() - interval '1 minute', 'reject', $3::jsonb, 'ARMED')`,
+      [wid, g, JSON.stringify(policy())],
+    );
+    const holder = new Client({ connectionString: db.url });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT 1 FROM escalation.timers WHERE workflow_id = $1 FOR UPDATE', [wid]);
+      expect(await sample('gatehouse_timers', 'overdue')).toBeGreaterThanOrEqual(1);
+      expect(await sample('gatehouse_timers', 'armed')).toBeGreaterThanOrEqual(1);
+      expect(await timerStatus(wid)).toBe('ARMED');
+      await holder.query('COMMIT');
+    } finally {
+      await holder.end();
+    }
+    app.get(DeadlineSchedulerService).rearm();
+    await eventually(async () => ((await timerStatus(wid)) === 'FIRED' ? true : undefined), 5_000, 'timer fired');
+    await eventually(
+      async () => ((await sample('gatehouse_timers_fired_total')) > firedBefore ? true : undefined),
+      2_000,
+      'fired counted',
+    );
+    expect(await sample('gatehouse_timers', 'overdue')).toBe(0);
   });
 
   it('two instances at once fire every timer exactly once', async () => {

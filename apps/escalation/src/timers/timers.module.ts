@@ -7,6 +7,7 @@ import { GateEventsHandler } from './gate-events.handler';
 import { RearmAfterCommitSubscriber } from './rearm-after-commit.subscriber';
 import { TimersRepository } from './timers.repository';
 import { TimersService } from './timers.service';
+import { TimerMetrics } from './timer-metrics';
 
 @Module({
   imports: [EscalationsModule],
@@ -17,6 +18,7 @@ import { TimersService } from './timers.service';
     DeadlineSchedulerService,
     RearmAfterCommitSubscriber,
     GateEventsHandler,
+    TimerMetrics,
   ],
   exports: [DeadlineSchedulerService],
 })

@@ -71,6 +71,18 @@ export class TimersRepository {
    * Milliseconds from the database's now to the earliest armed deadline (negative when due), or
    * null when nothing is armed. Served by the partial index timers_armed_idx.
    */
+  /** How many timers are ARMED, and how many of those are past their deadline by over `overdueS`. */
+  async armedCounts(overdueS: number): Promise<{ armed: number; overdue: number }> {
+    const rows = await queryRows<{ armed: number; overdue: number }>(
+      this.ds,
+      `SELECT count(*)::int AS armed,
+              count(*) FILTER (WHERE deadline_at < now() - make_interval(secs => $1))::int AS overdue
+       FROM escalation.timers WHERE status = 'ARMED'`,
+      [overdueS],
+    );
+    return rows[0] ?? { armed: 0, overdue: 0 };
+  }
+
   async msUntilEarliestArmed(): Promise<number | null> {
     const rows = await queryRows<{ ms_until: number | null }>(
       this.ds,

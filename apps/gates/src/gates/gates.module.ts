@@ -3,6 +3,7 @@ import { ConsumerHost } from '@gatehouse/messaging';
 import { DeadlinePassedHandler } from './deadline-passed.handler';
 import { GateAnnouncements } from './gate-announcements.service';
 import { GateLifecycleService } from './gate-lifecycle.service';
+import { GateMetrics } from './gate-metrics';
 import { GatePolicyService } from './gate-policy.service';
 import { GateQueriesService } from './gate-queries.service';
 import { GateRequestedHandler } from './gate-requested.handler';
@@ -24,6 +25,7 @@ import { WorkflowEventsRepository } from './workflow-events.repository';
     GateRequestedHandler,
     DeadlinePassedHandler,
     RunFinishedHandler,
+    GateMetrics,
   ],
   exports: [GatesRepository, WorkflowEventsRepository, GateAnnouncements],
 })
