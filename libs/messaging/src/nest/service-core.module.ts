@@ -7,6 +7,7 @@ import { dataSourceOptions } from '@gatehouse/persistence';
 import { MetricsModule } from '../metrics/metrics.module';
 import { MessagingModule } from './messaging.module';
 import { NatsModule } from './nats.module';
+import { isProbeRequest } from './probe-paths';
 
 export interface ServiceCoreOptions {
   service: string;
@@ -35,9 +36,7 @@ export class ServiceCoreModule {
             level: config.get('LOG_LEVEL', { infer: true }),
             base: { service: options.service, pid: process.pid },
             redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]'],
-            autoLogging: {
-              ignore: (req) => (req.url ?? '').startsWith('/healthz') || (req.url ?? '').startsWith('/health/'),
-            },
+            autoLogging: { ignore: (req) => isProbeRequest(req.url) },
           },
         }),
       }),
