@@ -40,7 +40,10 @@ describe('HITL replies (e2e)', () => {
     const run = await runReaches(api, wid, 'ERROR');
     expect(run.error).toMatchObject({ code: 'REJECTED', gateKey: 'approve-plan', rationale: 'plan touches prod DB' });
     expect(run.nextAction).toBe('NONE');
-    const decision = await stack.db.query(`SELECT value FROM gates.workflow_events WHERE workflow_id = $1 AND key = 'decision:approve-plan'`, [wid]);
+    const decision = await stack.db.query(
+      `SELECT value FROM gates.workflow_events WHERE workflow_id = $1 AND key = 'decision:approve-plan'`,
+      [wid],
+    );
     expect(decision.map((d) => d.value)).toEqual([expect.objectContaining({ decision: 'reject', by: 'human' })]);
     const steps = await stack.db.query(`SELECT step_id FROM runs.run_steps WHERE run_id = $1 ORDER BY id`, [wid]);
     expect(steps.map((s) => s.step_id)).toEqual(['CompileST']);
@@ -60,7 +63,9 @@ describe('HITL replies (e2e)', () => {
       { outcome: 'late', n: 1 },
       { outcome: 'opened', n: 1 },
     ]);
-    const ledger = await stack.db.query(`SELECT dedupe_key FROM gates.human_interactions WHERE workflow_id = $1`, [wid]);
+    const ledger = await stack.db.query(`SELECT dedupe_key FROM gates.human_interactions WHERE workflow_id = $1`, [
+      wid,
+    ]);
     expect(ledger).toEqual([{ dedupe_key: `no-${wid}` }]);
   });
 
@@ -70,7 +75,10 @@ describe('HITL replies (e2e)', () => {
     const first = { payload: { choice: 'yes', rationale: 'a' }, dedupeKey: `dk-${wid}` };
     expect((await api.post(`/api/runs/${wid}/gates/approve-plan/reply`, first)).status).toBe(200);
     for (const rationale of ['b', 'b', 'c']) {
-      const r = await api.post(`/api/runs/${wid}/gates/approve-plan/reply`, { ...first, payload: { choice: 'yes', rationale } });
+      const r = await api.post(`/api/runs/${wid}/gates/approve-plan/reply`, {
+        ...first,
+        payload: { choice: 'yes', rationale },
+      });
       expect(r.status).toBe(409);
       expect(r.body.error).toBe('DEDUPE_CONFLICT');
     }
@@ -94,7 +102,10 @@ describe('HITL replies (e2e)', () => {
     const again = await api.post(`/api/runs/${wid}/approve-plan`, body);
     expect(again.status).toBe(200);
     expect(again.body).toMatchObject({ ok: true, duplicate: true });
-    const ledger = await stack.db.query(`SELECT origin, actor, payload FROM gates.human_interactions WHERE workflow_id = $1`, [wid]);
+    const ledger = await stack.db.query(
+      `SELECT origin, actor, payload FROM gates.human_interactions WHERE workflow_id = $1`,
+      [wid],
+    );
     expect(ledger).toEqual([{ origin: 'bridge', actor: 'alice', payload: { choice: 'yes', rationale: 'ok by me' } }]);
     await runReaches(api, wid, 'SUCCESS');
   });
@@ -114,7 +125,14 @@ describe('HITL replies (e2e)', () => {
   it('the external receiver applies the same rules', async () => {
     const wid = await startRun(api);
     await planGateOpen(api, wid);
-    const event = { workflowId: wid, gateKey: 'approve-plan', topic: 'human:approve-plan', payload: { choice: 'yes' }, dedupeKey: `ext-${wid}`, origin: 'pagerduty' };
+    const event = {
+      workflowId: wid,
+      gateKey: 'approve-plan',
+      topic: 'human:approve-plan',
+      payload: { choice: 'yes' },
+      dedupeKey: `ext-${wid}`,
+      origin: 'pagerduty',
+    };
     const res = await api.post('/api/events/hitl', event);
     expect(res.status).toBe(200);
     expect(res.body.ok).toBe(true);
@@ -133,19 +151,35 @@ describe('HITL replies (e2e)', () => {
     const wid = await startRun(api);
     await planGateOpen(api, wid);
     const js = jetstream(nc);
-    const body = JSON.stringify({ payload: { choice: 'yes', rationale: 'via bus' }, dedupeKey: `bus-${wid}`, origin: 'ci-bot' });
+    const body = JSON.stringify({
+      payload: { choice: 'yes', rationale: 'via bus' },
+      dedupeKey: `bus-${wid}`,
+      origin: 'ci-bot',
+    });
     await js.publish(`human.${wid}.approve-plan`, body, { msgID: `a-${wid}` });
     await js.publish(`human.${wid}.approve-plan`, body, { msgID: `b-${wid}` });
     await runReaches(api, wid, 'SUCCESS');
-    const ledger = await stack.db.query(`SELECT dedupe_key, origin, payload FROM gates.human_interactions WHERE workflow_id = $1`, [wid]);
-    expect(ledger).toEqual([{ dedupe_key: `bus-${wid}`, origin: 'ci-bot', payload: { choice: 'yes', rationale: 'via bus' } }]);
+    const ledger = await stack.db.query(
+      `SELECT dedupe_key, origin, payload FROM gates.human_interactions WHERE workflow_id = $1`,
+      [wid],
+    );
+    expect(ledger).toEqual([
+      { dedupe_key: `bus-${wid}`, origin: 'ci-bot', payload: { choice: 'yes', rationale: 'via bus' } },
+    ]);
 
     // A bus reply that breaks a rule is audited and never retried forever.
-    await js.publish(`human.${wid}.approve-plan`, JSON.stringify({ payload: { choice: 'maybe' }, dedupeKey: `bad-${wid}` }));
-    await eventually(async () => {
-      const audit = await auditOf(wid);
-      return audit.some((a) => a.outcome === 'rejected_message') ? audit : undefined;
-    }, 15_000, 'rejected bus message audit');
+    await js.publish(
+      `human.${wid}.approve-plan`,
+      JSON.stringify({ payload: { choice: 'maybe' }, dedupeKey: `bad-${wid}` }),
+    );
+    await eventually(
+      async () => {
+        const audit = await auditOf(wid);
+        return audit.some((a) => a.outcome === 'rejected_message') ? audit : undefined;
+      },
+      15_000,
+      'rejected bus message audit',
+    );
     const deadLetters = await stack.db.query(`SELECT count(*)::int AS n FROM gates.dead_letters`);
     expect(deadLetters).toEqual([{ n: 0 }]);
   });

@@ -51,11 +51,18 @@ describe('run lifecycle (e2e)', () => {
     expect(gate.prompt.choices.map((c: { value: string }) => c.value)).toEqual(['yes', 'no']);
     expect(new Date(gate.deadlineAt).getTime()).toBeGreaterThan(Date.now());
     const waiting = await api.get(`/api/runs/${wid}`);
-    expect(waiting.body).toMatchObject({ workflowID: wid, status: 'PENDING', nextAction: 'APPROVE_PLAN', lastStep: 'CompileST' });
+    expect(waiting.body).toMatchObject({
+      workflowID: wid,
+      status: 'PENDING',
+      nextAction: 'APPROVE_PLAN',
+      lastStep: 'CompileST',
+    });
 
     const list = await api.get(`/api/runs/${wid}/gates`);
     expect(list.status).toBe(200);
-    expect(list.body).toEqual([expect.objectContaining({ gateKey: 'approve-plan', state: 'PENDING', topic: 'human:approve-plan' })]);
+    expect(list.body).toEqual([
+      expect.objectContaining({ gateKey: 'approve-plan', state: 'PENDING', topic: 'human:approve-plan' }),
+    ]);
 
     const reply = { payload: { choice: 'yes', rationale: 'looks safe' }, dedupeKey: `human-${wid}` };
     const accepted = await api.post(`/api/runs/${wid}/gates/approve-plan/reply`, reply);
@@ -85,7 +92,9 @@ describe('run lifecycle (e2e)', () => {
     expect(ledger[0].payload).toEqual(reply.payload);
     expect(ledger[0].payload_hash).toMatch(/^[a-f0-9]{64}$/);
 
-    const runs = await stack.db.query(`SELECT status, queue_name, queue_partition_key FROM runs.runs WHERE id = $1`, [wid]);
+    const runs = await stack.db.query(`SELECT status, queue_name, queue_partition_key FROM runs.runs WHERE id = $1`, [
+      wid,
+    ]);
     expect(runs).toEqual([{ status: 'SUCCESS', queue_name: 'intentQ', queue_partition_key: 'tenant-a' }]);
 
     const steps = await stack.db.query<{ step_id: string; n: number; status: string }>(
@@ -105,17 +114,24 @@ describe('run lifecycle (e2e)', () => {
       [wid],
     );
     expect(new Set(resumed.map((r) => r.started_at)).size).toBe(1);
-    const stepMessages = await stack.db.query(`SELECT msg_id FROM runs.inbox WHERE consumer = 'runs-intent-q' AND msg_id LIKE '%' || $1 || '%' ORDER BY msg_id`, [wid]);
+    const stepMessages = await stack.db.query(
+      `SELECT msg_id FROM runs.inbox WHERE consumer = 'runs-intent-q' AND msg_id LIKE '%' || $1 || '%' ORDER BY msg_id`,
+      [wid],
+    );
     expect(stepMessages).toEqual([{ msg_id: `step:${wid}:ApplyPatchST` }, { msg_id: `step:${wid}:CompileST` }]);
 
     // The gates service hears of the run once more: when it finished, not at each snapshot.
-    const heard = await eventually(async () => {
-      const rows = await stack.db.query<{ consumer: string; msg_id: string }>(
-        `SELECT consumer, msg_id FROM gates.inbox WHERE msg_id LIKE '%' || $1 || '%' ORDER BY consumer`,
-        [wid],
-      );
-      return rows.some((r) => r.consumer === 'gates-run-finished') ? rows : undefined;
-    }, 20_000, 'gates to consume run-finished');
+    const heard = await eventually(
+      async () => {
+        const rows = await stack.db.query<{ consumer: string; msg_id: string }>(
+          `SELECT consumer, msg_id FROM gates.inbox WHERE msg_id LIKE '%' || $1 || '%' ORDER BY consumer`,
+          [wid],
+        );
+        return rows.some((r) => r.consumer === 'gates-run-finished') ? rows : undefined;
+      },
+      20_000,
+      'gates to consume run-finished',
+    );
     expect(heard).toEqual([
       { consumer: 'gates-gate-requested', msg_id: `gate-requested:${wid}:approve-plan` },
       { consumer: 'gates-run-finished', msg_id: `run-finished:${wid}` },
@@ -136,7 +152,10 @@ describe('run lifecycle (e2e)', () => {
       { key: 'ui:approve-plan', n: 1 },
       { key: 'ui:approve-plan:result', n: 1 },
     ]);
-    const decision = await stack.db.query(`SELECT value FROM gates.workflow_events WHERE workflow_id = $1 AND key = 'decision:approve-plan'`, [wid]);
+    const decision = await stack.db.query(
+      `SELECT value FROM gates.workflow_events WHERE workflow_id = $1 AND key = 'decision:approve-plan'`,
+      [wid],
+    );
     expect(decision[0].value).toMatchObject({ decision: 'approve', by: 'human' });
 
     const gates = await stack.db.query(`SELECT state FROM gates.gates WHERE workflow_id = $1`, [wid]);
@@ -156,20 +175,31 @@ describe('run lifecycle (e2e)', () => {
       await nc.close();
     }
     await runReaches(api, wid, 'MAX_RECOVERY_ATTEMPTS_EXCEEDED');
-    const gate = await eventually(async () => {
-      const res = await api.get(`/api/runs/${wid}/gates/approve-plan`);
-      return res.body.state === 'CANCELLED' ? res.body : undefined;
-    }, 20_000, 'the plan gate cancelled');
+    const gate = await eventually(
+      async () => {
+        const res = await api.get(`/api/runs/${wid}/gates/approve-plan`);
+        return res.body.state === 'CANCELLED' ? res.body : undefined;
+      },
+      20_000,
+      'the plan gate cancelled',
+    );
     expect(gate.decision).toBeNull();
-    const timer = await eventually(async () => {
-      const [row] = await stack.db.query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM escalation.inbox WHERE msg_id = $1`,
-        [`gate-cancelled:${wid}:approve-plan`],
-      );
-      return row.n === 1 ? row : undefined;
-    }, 20_000, 'escalation to hear of the cancellation');
+    const timer = await eventually(
+      async () => {
+        const [row] = await stack.db.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM escalation.inbox WHERE msg_id = $1`,
+          [`gate-cancelled:${wid}:approve-plan`],
+        );
+        return row.n === 1 ? row : undefined;
+      },
+      20_000,
+      'escalation to hear of the cancellation',
+    );
     expect(timer.n).toBe(1);
-    const reply = await api.post(`/api/runs/${wid}/gates/approve-plan/reply`, { payload: { choice: 'yes' }, dedupeKey: `late-${wid}` });
+    const reply = await api.post(`/api/runs/${wid}/gates/approve-plan/reply`, {
+      payload: { choice: 'yes' },
+      dedupeKey: `late-${wid}`,
+    });
     expect(reply.status).toBe(409);
     expect(reply.body.error).toBe('GATE_CLOSED');
   });
@@ -180,7 +210,10 @@ describe('run lifecycle (e2e)', () => {
     const started = Date.now();
     const poll = api.get(`/api/runs/${wid}/gates/approve-plan?timeoutS=20`);
     await new Promise((r) => setTimeout(r, 300));
-    const res = await api.post(`/api/runs/${wid}/gates/approve-plan/reply`, { payload: { choice: 'yes' }, dedupeKey: `lp-${wid}` });
+    const res = await api.post(`/api/runs/${wid}/gates/approve-plan/reply`, {
+      payload: { choice: 'yes' },
+      dedupeKey: `lp-${wid}`,
+    });
     expect(res.status).toBe(200);
     const woke = await poll;
     expect(woke.status).toBe(200);

@@ -25,7 +25,10 @@ describe('run status stream (e2e)', () => {
     const reading = res.text();
     await new Promise((r) => setTimeout(r, 200));
     await api.post(`/api/runs/${wid}/gates/approve-plan/reply`, { payload: { choice: 'yes' }, dedupeKey: `s-${wid}` });
-    const lines = (await reading).trim().split('\n').map((l) => JSON.parse(l));
+    const lines = (await reading)
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines[0]).toMatchObject({ workflowID: wid, status: 'PENDING', nextAction: 'APPROVE_PLAN' });
     expect(lines[lines.length - 1]).toMatchObject({ workflowID: wid, status: 'SUCCESS' });
     expect(lines.slice(0, -1).every((l) => l.status !== 'SUCCESS')).toBe(true);

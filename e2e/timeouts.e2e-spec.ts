@@ -28,15 +28,27 @@ describe('gate timeouts (e2e)', () => {
     expect(detail.body.state).toBe('TIMED_OUT');
     expect(detail.body.decision).toMatchObject({ decision: 'timeout', by: 'timer' });
 
-    const escalations = await stack.db.query(`SELECT id, status, action FROM escalation.escalations WHERE workflow_id = $1`, [wid]);
+    const escalations = await stack.db.query(
+      `SELECT id, status, action FROM escalation.escalations WHERE workflow_id = $1`,
+      [wid],
+    );
     expect(escalations).toEqual([{ id: `esc:${wid}:approve-plan`, status: expect.any(String), action: 'reject' }]);
-    const decisions = await stack.db.query(`SELECT count(*)::int AS n FROM gates.workflow_events WHERE workflow_id = $1 AND key = 'decision:approve-plan'`, [wid]);
+    const decisions = await stack.db.query(
+      `SELECT count(*)::int AS n FROM gates.workflow_events WHERE workflow_id = $1 AND key = 'decision:approve-plan'`,
+      [wid],
+    );
     expect(decisions).toEqual([{ n: 1 }]);
 
-    const late = await api.post(`/api/runs/${wid}/gates/approve-plan/reply`, { payload: { choice: 'yes' }, dedupeKey: `late-${wid}` });
+    const late = await api.post(`/api/runs/${wid}/gates/approve-plan/reply`, {
+      payload: { choice: 'yes' },
+      dedupeKey: `late-${wid}`,
+    });
     expect(late.status).toBe(409);
     expect(late.body.error).toBe('GATE_CLOSED');
-    const ledger = await stack.db.query(`SELECT count(*)::int AS n FROM gates.human_interactions WHERE workflow_id = $1`, [wid]);
+    const ledger = await stack.db.query(
+      `SELECT count(*)::int AS n FROM gates.human_interactions WHERE workflow_id = $1`,
+      [wid],
+    );
     expect(ledger).toEqual([{ n: 0 }]);
     expect((await api.get(`/api/runs/${wid}/gates/approve-plan`)).body.state).toBe('TIMED_OUT');
   });
@@ -44,16 +56,26 @@ describe('gate timeouts (e2e)', () => {
   it('a reply before the deadline disarms the timer', async () => {
     const wid = await startRun(api);
     await planGateOpen(api, wid);
-    const res = await api.post(`/api/runs/${wid}/gates/approve-plan/reply`, { payload: { choice: 'yes' }, dedupeKey: `ok-${wid}` });
+    const res = await api.post(`/api/runs/${wid}/gates/approve-plan/reply`, {
+      payload: { choice: 'yes' },
+      dedupeKey: `ok-${wid}`,
+    });
     expect(res.status).toBe(200);
     await runReaches(api, wid, 'SUCCESS');
-    const timer = await eventually(async () => {
-      const rows = await stack.db.query(`SELECT status FROM escalation.timers WHERE workflow_id = $1`, [wid]);
-      return rows[0]?.status === 'DISARMED' ? rows : undefined;
-    }, 10_000, 'timer disarmed');
+    const timer = await eventually(
+      async () => {
+        const rows = await stack.db.query(`SELECT status FROM escalation.timers WHERE workflow_id = $1`, [wid]);
+        return rows[0]?.status === 'DISARMED' ? rows : undefined;
+      },
+      10_000,
+      'timer disarmed',
+    );
     expect(timer).toEqual([{ status: 'DISARMED' }]);
     await new Promise((r) => setTimeout(r, 2_500));
-    const escalations = await stack.db.query(`SELECT count(*)::int AS n FROM escalation.escalations WHERE workflow_id = $1`, [wid]);
+    const escalations = await stack.db.query(
+      `SELECT count(*)::int AS n FROM escalation.escalations WHERE workflow_id = $1`,
+      [wid],
+    );
     expect(escalations).toEqual([{ n: 0 }]);
   });
 });

@@ -133,7 +133,8 @@ describe('overload: small pool, high concurrency (chaos)', () => {
     const pgLog = readFileSync(stack.postgres!.logFile, 'utf8');
     const serviceLogs = stack.processes.map((p) => stack.log(p.service, p.index)).join('\n');
     const refused =
-      (pgLog.match(/too many clients/g) ?? []).length + (serviceLogs.match(/too many clients|"code":"53300"/g) ?? []).length; // not a bare 53300: timestamps contain it
+      (pgLog.match(/too many clients/g) ?? []).length +
+      (serviceLogs.match(/too many clients|"code":"53300"/g) ?? []).length; // not a bare 53300: timestamps contain it
     reportFigures('overload', {
       seed: rng.seed,
       pool: POOL,

@@ -217,7 +217,12 @@ async function main(): Promise<void> {
     const bench = new Bench(client, pid, gates);
     const phases: Array<{ label: string; kinds: Kind[]; perTx: number; transactions: number }> = [
       { label: 'reply-like tx (3 + BEGIN/COMMIT)', kinds: ['inbox', 'lock', 'update'], perTx: 3, transactions },
-      ...KINDS.map((k) => ({ label: `${k} alone (100 per tx)`, kinds: [k], perTx: 100, transactions: Math.ceil((transactions * 3) / 100) })),
+      ...KINDS.map((k) => ({
+        label: `${k} alone (100 per tx)`,
+        kinds: [k],
+        perTx: 100,
+        transactions: Math.ceil((transactions * 3) / 100),
+      })),
     ];
     // Warm both paths (catalog caches, the named statements' parse) before measuring.
     for (const p of phases) for (const named of [false, true]) await bench.measure(named, 5, p.kinds, p.perTx);
@@ -235,7 +240,9 @@ async function main(): Promise<void> {
       viaTypeorm.unnamed.push(await measureTypeorm(db.url, false, transactions, gates));
       viaTypeorm.named.push(await measureTypeorm(db.url, true, transactions, gates));
     }
-    console.log(line('tx.query → queryRows (TypeORM tx)', medianSample(viaTypeorm.unnamed), medianSample(viaTypeorm.named)));
+    console.log(
+      line('tx.query → queryRows (TypeORM tx)', medianSample(viaTypeorm.unnamed), medianSample(viaTypeorm.named)),
+    );
   } finally {
     await client.end().catch(() => undefined);
     await db.drop();

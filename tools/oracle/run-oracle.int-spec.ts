@@ -49,7 +49,9 @@ describe('SQL oracle', () => {
     await seedGate(wid, 'PENDING');
     const report = await runOracle(db.url);
     expect(report.ok).toBe(false);
-    expect(report.violations.terminalRunsWithPendingGates).toEqual([{ run_id: wid, status: 'SUCCESS', gate_key: 'approve-plan' }]);
+    expect(report.violations.terminalRunsWithPendingGates).toEqual([
+      { run_id: wid, status: 'SUCCESS', gate_key: 'approve-plan' },
+    ]);
     await db.query(`DELETE FROM gates.gates WHERE workflow_id = $1`, [wid]);
   });
 
@@ -68,10 +70,16 @@ describe('SQL oracle', () => {
   it('flags duplicate run steps when the constraint is gone', async () => {
     const wid = await seedRun('PENDING');
     await expect(
-      db.query(`INSERT INTO runs.run_steps (run_id, step_id, attempt, status) VALUES ($1, 'CompileST', 1, 'SUCCEEDED'), ($1, 'CompileST', 1, 'SUCCEEDED')`, [wid]),
+      db.query(
+        `INSERT INTO runs.run_steps (run_id, step_id, attempt, status) VALUES ($1, 'CompileST', 1, 'SUCCEEDED'), ($1, 'CompileST', 1, 'SUCCEEDED')`,
+        [wid],
+      ),
     ).rejects.toThrow(/run_steps_once/);
     await db.query(`ALTER TABLE runs.run_steps DROP CONSTRAINT run_steps_once`);
-    await db.query(`INSERT INTO runs.run_steps (run_id, step_id, attempt, status) VALUES ($1, 'CompileST', 1, 'SUCCEEDED'), ($1, 'CompileST', 1, 'SUCCEEDED')`, [wid]);
+    await db.query(
+      `INSERT INTO runs.run_steps (run_id, step_id, attempt, status) VALUES ($1, 'CompileST', 1, 'SUCCEEDED'), ($1, 'CompileST', 1, 'SUCCEEDED')`,
+      [wid],
+    );
     const report = await runOracle(db.url);
     expect(report.ok).toBe(false);
     expect(report.violations.duplicateRunSteps).toEqual([{ run_id: wid, step_id: 'CompileST', attempt: 1, n: 2 }]);

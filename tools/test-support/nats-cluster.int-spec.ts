@@ -84,9 +84,10 @@ describe('startNatsCluster (three private nodes)', () => {
     const jsm = await jetstreamManager(nc, { checkAPI: false, timeout: 2_000 });
     const until = Date.now() + 30_000;
     for (;;) {
-      const err = await jsm.streams
-        .add({ name: 'probe-r3', subjects: ['probe.r3'], num_replicas: 3 })
-        .then(() => new Error('an R3 stream was placed on two nodes'), (e: Error) => e);
+      const err = await jsm.streams.add({ name: 'probe-r3', subjects: ['probe.r3'], num_replicas: 3 }).then(
+        () => new Error('an R3 stream was placed on two nodes'),
+        (e: Error) => e,
+      );
       if (/no suitable peers/i.test(err.message)) return;
       if (/placed on two nodes/.test(err.message) || Date.now() > until) throw err;
       await new Promise((r) => setTimeout(r, 250));

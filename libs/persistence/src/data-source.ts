@@ -10,7 +10,6 @@ export interface DataSourceSettings {
   applicationName?: string;
 }
 
-
 export function dataSourceOptions(settings: DataSourceSettings): DataSourceOptions {
   return {
     type: 'postgres',

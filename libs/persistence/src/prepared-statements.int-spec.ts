@@ -20,7 +20,9 @@ async function preparedOn(db: Pick<EntityManager, 'query'>): Promise<Prepared[]>
 }
 
 /** What a failed promise rejected with. */
-async function failure(p: Promise<unknown>): Promise<QueryFailedError & { code?: string; driverError: { code?: string } }> {
+async function failure(
+  p: Promise<unknown>,
+): Promise<QueryFailedError & { code?: string; driverError: { code?: string } }> {
   return p.then(
     () => {
       throw new Error('expected a failure');
@@ -59,7 +61,9 @@ describe('named statements through queryRows/queryOne/execute (real Postgres)', 
       for (const id of [1, 2, 1]) expect(await queryRows(tx, LOCK, [id])).toEqual([{ id, n: 0 }]);
       return preparedOn(tx);
     });
-    expect(prepared.filter((p) => p.statement === LOCK)).toEqual([{ name: statementName(LOCK), statement: LOCK, plans: 3 }]);
+    expect(prepared.filter((p) => p.statement === LOCK)).toEqual([
+      { name: statementName(LOCK), statement: LOCK, plans: 3 },
+    ]);
   });
 
   it('reuses it outside a transaction, through the DataSource and its manager alike', async () => {
@@ -80,10 +84,14 @@ describe('named statements through queryRows/queryOne/execute (real Postgres)', 
       ['INSERT INTO public.items VALUES ($1, 0) ON CONFLICT (id) DO NOTHING RETURNING 1 AS one', [1], []],
       ['INSERT INTO public.items VALUES ($1, 0) ON CONFLICT (id) DO NOTHING RETURNING 1 AS one', [7], [{ one: 1 }]],
       ['DELETE FROM public.items WHERE id = $1 RETURNING id', [7], [{ id: 7 }]],
-      ['SELECT id, n, now() > $1::timestamptz AS later FROM public.items ORDER BY id', ['2000-01-01'], [
-        { id: 1, n: 1, later: true },
-        { id: 2, n: 1, later: true },
-      ]],
+      [
+        'SELECT id, n, now() > $1::timestamptz AS later FROM public.items ORDER BY id',
+        ['2000-01-01'],
+        [
+          { id: 1, n: 1, later: true },
+          { id: 2, n: 1, later: true },
+        ],
+      ],
     ];
     await inTransaction(ds, async (tx) => {
       for (const [sql, params, expected] of cases) {
@@ -150,7 +158,10 @@ describe('named statements through queryRows/queryOne/execute (real Postgres)', 
         );
       const viaTypeorm = await attempt((tx) => tx.query(LOCK, [1]));
       // Twice: the first parses the named statement, the second reuses it.
-      const viaHelper = [await attempt((tx) => queryRows(tx, LOCK, [1])), await attempt((tx) => queryRows(tx, LOCK, [1]))];
+      const viaHelper = [
+        await attempt((tx) => queryRows(tx, LOCK, [1])),
+        await attempt((tx) => queryRows(tx, LOCK, [1])),
+      ];
       for (const err of [viaTypeorm, ...viaHelper]) {
         expect(err).toBeInstanceOf(QueryFailedError);
         expect(err).toMatchObject({ code: '55P03', driverError: { code: '55P03' } });

@@ -12,7 +12,6 @@ import { QueryFailedError, QueryRunnerProviderAlreadyReleasedError, type DataSou
 /** At most this many distinct statements are named on one connection; beyond it they run unnamed. */
 export const MAX_NAMED_PER_CONNECTION = 200;
 
-
 /** The node-postgres client under a TypeORM Postgres query runner. */
 interface PgClient {
   query(config: { text: string; values: unknown[]; name?: string }): Promise<QueryResult>;
@@ -91,7 +90,12 @@ export async function runOnRunner(
  * Runs one statement on a connection of its own from the pool, returned afterwards. Outside a
  * transaction a statement refused for a stale plan ran nothing, so it is retried once, unnamed.
  */
-export async function runOnPool(ds: DataSource, text: string, values: unknown[], prepare: boolean): Promise<QueryResult> {
+export async function runOnPool(
+  ds: DataSource,
+  text: string,
+  values: unknown[],
+  prepare: boolean,
+): Promise<QueryResult> {
   const runner = ds.createQueryRunner();
   try {
     try {

@@ -40,9 +40,15 @@ describe('statementName', () => {
 
 describe('isStalePreparedStatementError', () => {
   it('matches only the stale-plan refusal', () => {
-    expect(isStalePreparedStatementError({ code: '0A000', message: 'cached plan must not change result type' })).toBe(true);
-    expect(isStalePreparedStatementError({ code: '0A000', message: 'FOR UPDATE is not allowed with GROUP BY' })).toBe(false);
-    expect(isStalePreparedStatementError({ code: '23505', message: 'cached plan must not change result type' })).toBe(false);
+    expect(isStalePreparedStatementError({ code: '0A000', message: 'cached plan must not change result type' })).toBe(
+      true,
+    );
+    expect(isStalePreparedStatementError({ code: '0A000', message: 'FOR UPDATE is not allowed with GROUP BY' })).toBe(
+      false,
+    );
+    expect(isStalePreparedStatementError({ code: '23505', message: 'cached plan must not change result type' })).toBe(
+      false,
+    );
     expect(isStalePreparedStatementError(null)).toBe(false);
   });
 });

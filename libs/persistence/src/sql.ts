@@ -59,11 +59,21 @@ async function run(db: Db, sql: string, params: unknown[], options: SqlOptions) 
 }
 
 /** Runs a statement and returns its rows (empty for a statement without RETURNING). */
-export async function queryRows<T>(db: Db, sql: string, params: unknown[] = [], options: SqlOptions = {}): Promise<T[]> {
+export async function queryRows<T>(
+  db: Db,
+  sql: string,
+  params: unknown[] = [],
+  options: SqlOptions = {},
+): Promise<T[]> {
   return (await run(db, sql, params, options)).rows as T[];
 }
 
-export async function queryOne<T>(db: Db, sql: string, params: unknown[] = [], options: SqlOptions = {}): Promise<T | null> {
+export async function queryOne<T>(
+  db: Db,
+  sql: string,
+  params: unknown[] = [],
+  options: SqlOptions = {},
+): Promise<T | null> {
   const rows = await queryRows<T>(db, sql, params, options);
   return rows[0] ?? null;
 }

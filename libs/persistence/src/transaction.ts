@@ -11,7 +11,10 @@ export function isRetryableDbError(err: unknown): boolean {
 /** Errors that mean the database is unreachable or saturated: answer 503, retry later. */
 export function isUnavailableDbError(err: unknown): boolean {
   const e = err as { code?: string; message?: string };
-  if (e?.code && ['53300', '57P01', '57P03', '08000', '08003', '08006', 'ECONNREFUSED', 'ECONNRESET'].includes(e.code)) {
+  if (
+    e?.code &&
+    ['53300', '57P01', '57P03', '08000', '08003', '08006', 'ECONNREFUSED', 'ECONNRESET'].includes(e.code)
+  ) {
     return true;
   }
   // The connection under a transaction died (Postgres crashed or restarted mid-request): TypeORM

@@ -43,10 +43,12 @@ const oneOf = <T extends string>(values: Record<string, T>, v: unknown): v is T 
   typeof v === 'string' && (Object.values(values) as string[]).includes(v);
 
 function gateOf(subject: string, body: unknown, expected: (wid: string, g: string) => string) {
-  if (!body || typeof body !== 'object' || Array.isArray(body)) throw new PoisonMessageError('event body is not an object');
+  if (!body || typeof body !== 'object' || Array.isArray(body))
+    throw new PoisonMessageError('event body is not an object');
   const { workflowId, gateKey } = body as { workflowId?: unknown; gateKey?: unknown };
   if (!isUuid(workflowId)) throw new PoisonMessageError(`workflowId ${JSON.stringify(workflowId)} is not a UUID`);
-  if (!isValidGateKey(gateKey)) throw new PoisonMessageError(`gateKey ${JSON.stringify(gateKey)} is not a valid gate key`);
+  if (!isValidGateKey(gateKey))
+    throw new PoisonMessageError(`gateKey ${JSON.stringify(gateKey)} is not a valid gate key`);
   // The subject names the gate too; a body about another gate is a publisher bug, never acted on.
   if (subject !== expected(workflowId, gateKey)) {
     throw new PoisonMessageError(`subject ${subject} does not match the gate ${workflowId}/${gateKey} of its body`);
@@ -66,9 +68,12 @@ export function parseGateOpened(subject: string, body: unknown): GateOpened {
   const e = body as Partial<GateOpenedEvent>;
   const deadlineAt = dateOf(e.deadlineAt, 'deadlineAt');
   const policy = e.policy;
-  if (!policy || typeof policy !== 'object' || Array.isArray(policy)) throw new PoisonMessageError('policy is not an object');
+  if (!policy || typeof policy !== 'object' || Array.isArray(policy))
+    throw new PoisonMessageError('policy is not an object');
   if (!oneOf(TimeoutAction, policy.timeoutAction)) {
-    throw new PoisonMessageError(`policy.timeoutAction ${JSON.stringify(policy.timeoutAction)} is not a timeout action`);
+    throw new PoisonMessageError(
+      `policy.timeoutAction ${JSON.stringify(policy.timeoutAction)} is not a timeout action`,
+    );
   }
   return { ...gate, deadlineAt, action: policy.timeoutAction, policy };
 }
@@ -80,7 +85,8 @@ export function parseGateDecided(subject: string, body: unknown): GateDecided {
   if (!oneOf(GateState, e.state) || e.state === GateState.PENDING) {
     throw new PoisonMessageError(`state ${JSON.stringify(e.state)} is not a decided gate state`);
   }
-  if (!oneOf(Decision, e.decision)) throw new PoisonMessageError(`decision ${JSON.stringify(e.decision)} is not a decision`);
+  if (!oneOf(Decision, e.decision))
+    throw new PoisonMessageError(`decision ${JSON.stringify(e.decision)} is not a decision`);
   if (!oneOf(DecidedBy, e.by)) throw new PoisonMessageError(`by ${JSON.stringify(e.by)} is not a decider`);
   const at = e.at === undefined ? new Date() : dateOf(e.at, 'at');
   if (e.escalatedTo !== undefined && e.escalatedTo !== null && !isValidGateKey(e.escalatedTo)) {
@@ -93,7 +99,8 @@ export function parseGateDecided(subject: string, body: unknown): GateDecided {
 export function parseGateCancelled(subject: string, body: unknown): GateDecided {
   const gate = gateOf(subject, body, subjects.gateCancelled);
   const e = body as Partial<GateCancelledEvent>;
-  if (e.state !== GateState.CANCELLED) throw new PoisonMessageError(`state ${JSON.stringify(e.state)} is not CANCELLED`);
+  if (e.state !== GateState.CANCELLED)
+    throw new PoisonMessageError(`state ${JSON.stringify(e.state)} is not CANCELLED`);
   const at = e.at === undefined ? new Date() : dateOf(e.at, 'at');
   return { ...gate, state: GateState.CANCELLED, decision: null, by: null, escalatedTo: null, at };
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { GateState, type GateChoice, type GatePolicy, type GateSummary } from '@gatehouse/contracts';
 import { iso } from '../shared/time';
-import { execute, queryRows, type Db } from '@gatehouse/persistence';
+import { queryRows, type Db } from '@gatehouse/persistence';
 
 /** A `gates.gates` row as the services use it. */
 export interface GateRow {

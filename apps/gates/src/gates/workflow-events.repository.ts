@@ -32,13 +32,7 @@ export class WorkflowEventsRepository {
   }
 
   /** Appends to `ui:<g>:audit`, at most once per `auditKey`. Returns false when already recorded. */
-  async audit(
-    db: Db,
-    workflowId: string,
-    gateKey: string,
-    auditKey: string,
-    entry: GateAuditEntry,
-  ): Promise<boolean> {
+  async audit(db: Db, workflowId: string, gateKey: string, auditKey: string, entry: GateAuditEntry): Promise<boolean> {
     const rows = await queryRows(
       db,
       `INSERT INTO gates.workflow_events (workflow_id, key, value, audit_key) VALUES ($1, $2, $3::jsonb, $4)

@@ -6,7 +6,12 @@ import { GatehouseError } from '../errors/gatehouse.error';
  * `valueOf`, ...): class-validator's whitelist sees those as present on the DTO and lets an unknown
  * field of that name through. Refused, not deleted.
  */
-const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype', ...Object.getOwnPropertyNames(Object.prototype)]);
+const FORBIDDEN_KEYS = new Set([
+  '__proto__',
+  'constructor',
+  'prototype',
+  ...Object.getOwnPropertyNames(Object.prototype),
+]);
 /** Deeper than any valid body; also keeps recursive transforms downstream off the stack limit. */
 export const MAX_BODY_DEPTH = 32;
 

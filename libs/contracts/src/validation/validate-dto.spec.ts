@@ -42,9 +42,7 @@ describe('validateDto', () => {
       }),
     );
     expect(err.code).toBe(ErrorCode.VALIDATION_FAILED);
-    expect(err.details).toEqual([
-      { field: 'workload.concurrency', errors: [expect.stringContaining('concurrency')] },
-    ]);
+    expect(err.details).toEqual([{ field: 'workload.concurrency', errors: [expect.stringContaining('concurrency')] }]);
   });
 
   it('refuses a missing workload', () => {

@@ -29,7 +29,11 @@ export function validationError(errors: ValidationError[], what = 'request'): Ga
     .slice(0, 5)
     .map((d) => `${d.field}: ${d.errors.join(', ')}`)
     .join('; ');
-  return new GatehouseError(ErrorCode.VALIDATION_FAILED, `invalid ${what}: ${summary || 'does not match the schema'}`, details);
+  return new GatehouseError(
+    ErrorCode.VALIDATION_FAILED,
+    `invalid ${what}: ${summary || 'does not match the schema'}`,
+    details,
+  );
 }
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -1,7 +1,10 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 
 export function natsServers(url: string): string[] {
-  return url.split(',').map((s) => s.trim()).filter(Boolean);
+  return url
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 /** Connects with reconnects forever: a NATS restart must never take a service down. */

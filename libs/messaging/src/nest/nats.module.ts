@@ -14,7 +14,10 @@ import { JETSTREAM, NATS_CONNECTION } from './tokens';
       provide: NATS_CONNECTION,
       inject: [ConfigService],
       useFactory: (config: ConfigService<CommonEnv, true>) =>
-        connectNats(config.get('NATS_URL', { infer: true }), `gatehouse-${process.env.GATEHOUSE_SERVICE ?? 'svc'}-${process.pid}`),
+        connectNats(
+          config.get('NATS_URL', { infer: true }),
+          `gatehouse-${process.env.GATEHOUSE_SERVICE ?? 'svc'}-${process.pid}`,
+        ),
     },
     {
       provide: JETSTREAM,
