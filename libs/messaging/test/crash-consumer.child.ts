@@ -6,8 +6,9 @@
  *                        with AFTER_BATCH=1 only after a transaction that held several messages,
  *                        printing `COMMITTED <msgId,...>` first;
  *   CRASH=in-transaction waits for the parent to SIGKILL it once a message is handled (with
- *                        HANG_ON_FLAG=1 only a message whose body has `hang: true`), its effect
- *                        written but not committed.
+ *                        HANG_IN_BATCH=1 only the second message of one transaction, so the
+ *                        transaction holds several however the deliveries were split into
+ *                        socket reads), its effect written but not committed.
  */
 import 'reflect-metadata';
 import { writeSync } from 'node:fs';
@@ -25,7 +26,7 @@ async function main(): Promise<void> {
   };
   const crash = env('CRASH');
   const afterBatch = process.env.AFTER_BATCH === '1';
-  const hangOnFlag = process.env.HANG_ON_FLAG === '1';
+  const hangInBatch = process.env.HANG_IN_BATCH === '1';
   const ds = createDataSource({ url: env('DATABASE_URL'), poolMax: 2, applicationName: 'crash-child' });
   await ds.initialize();
   const nc = await connect({ servers: env('NATS_URL') });
@@ -49,7 +50,7 @@ async function main(): Promise<void> {
       if (current.xid !== xid) current = { xid, ids: [] };
       current.ids.push(msg.msgId);
       process.stdout.write(`IN_TX ${msg.msgId} ${xid}\n`);
-      if (crash === 'in-transaction' && (!hangOnFlag || msg.json<{ hang?: boolean }>().hang)) {
+      if (crash === 'in-transaction' && (!hangInBatch || current.ids.length >= 2)) {
         await new Promise(() => undefined);
       }
     },
