@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Counter, Gauge } from 'prom-client';
+import { Counter } from 'prom-client';
 import { Metrics } from '@gatehouse/messaging';
 import { TimersRepository } from './timers.repository';
 
@@ -21,20 +21,16 @@ export class TimerMetrics {
       help: 'Gate deadlines fired by this process (each announced once as deadline-passed)',
       registers: [metrics.registry],
     });
-    new Gauge({
+    metrics.snapshotGauge({
       name: 'gatehouse_timers',
       help: `Timers in Postgres by state: armed, and overdue (armed, deadline passed more than ${OVERDUE_AFTER_S} s ago). The same for every replica: aggregate with max.`,
       labelNames: ['state'],
-      registers: [metrics.registry],
-      async collect() {
-        const counts = await timers.armedCounts(OVERDUE_AFTER_S).catch(() => undefined);
-        // Postgres not answering: report nothing rather than the last value, which would look current.
-        if (!counts) {
-          this.reset();
-          return;
-        }
-        this.set({ state: 'armed' }, counts.armed);
-        this.set({ state: 'overdue' }, counts.overdue);
+      read: async () => {
+        const { armed, overdue } = await timers.armedCounts(OVERDUE_AFTER_S);
+        return [
+          { labels: { state: 'armed' }, value: armed },
+          { labels: { state: 'overdue' }, value: overdue },
+        ];
       },
     });
   }

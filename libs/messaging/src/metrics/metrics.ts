@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** Seconds buckets for work that should take milliseconds and must show when it takes seconds. */
 export const LATENCY_BUCKETS = [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -38,6 +38,28 @@ export class Metrics {
       name: 'gatehouse_outbox_published_total',
       help: 'Outbox messages published to JetStream and acknowledged by the stream',
       registers: [this.registry],
+    });
+  }
+
+  /**
+   * A labelled gauge read afresh at every scrape (from Postgres or the NATS server). When the read
+   * fails, the gauge reports no series rather than the last values, which would look current.
+   */
+  snapshotGauge<L extends string>(options: {
+    name: string;
+    help: string;
+    labelNames: L[];
+    read: () => Promise<Array<{ labels: Record<L, string>; value: number }>>;
+  }): void {
+    const { read, ...definition } = options;
+    new Gauge<L>({
+      ...definition,
+      registers: [this.registry],
+      async collect() {
+        const samples = await read().catch(() => undefined);
+        this.reset();
+        for (const { labels, value } of samples ?? []) this.set(labels, value);
+      },
     });
   }
 

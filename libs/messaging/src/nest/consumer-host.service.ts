@@ -7,7 +7,6 @@ import {
 } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { JetStreamClient } from '@nats-io/jetstream';
-import { Gauge } from 'prom-client';
 import { DataSource } from 'typeorm';
 import type { CommonEnv } from '@gatehouse/contracts';
 import { ConsumerRunner } from '../inbox/consumer-runner';
@@ -34,29 +33,24 @@ export class ConsumerHost implements OnApplicationBootstrap, BeforeApplicationSh
     private readonly outbox: OutboxService,
     private readonly metrics: Metrics,
   ) {
-    const runners = this.runners;
-    new Gauge({
+    metrics.snapshotGauge({
       name: 'gatehouse_consumer_backlog_messages',
       help:
         'Messages the server holds for a durable consumer: pending (not yet delivered) and ack_pending ' +
         '(delivered, not yet acknowledged). The same for every replica: aggregate with max, not sum.',
       labelNames: ['consumer', 'state'],
-      registers: [metrics.registry],
-      async collect() {
-        await Promise.all(
-          runners.map(async (runner) => {
-            const backlog = await runner.backlog().catch(() => undefined);
-            // NATS not answering: report nothing rather than the last value, which would look current.
-            if (!backlog) {
-              this.remove({ consumer: runner.name, state: 'pending' });
-              this.remove({ consumer: runner.name, state: 'ack_pending' });
-              return;
-            }
-            this.set({ consumer: runner.name, state: 'pending' }, backlog.pending);
-            this.set({ consumer: runner.name, state: 'ack_pending' }, backlog.ackPending);
-          }),
-        );
-      },
+      read: async () =>
+        (
+          await Promise.all(
+            this.runners.map(async (runner) => {
+              const { pending, ackPending } = await runner.backlog();
+              return [
+                { labels: { consumer: runner.name, state: 'pending' }, value: pending },
+                { labels: { consumer: runner.name, state: 'ack_pending' }, value: ackPending },
+              ];
+            }),
+          )
+        ).flat(),
     });
   }
 
