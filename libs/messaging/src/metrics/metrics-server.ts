@@ -41,11 +41,14 @@ export class MetricsServer implements OnApplicationBootstrap, OnApplicationShutd
       );
     });
     await new Promise<void>((resolve) => {
-      server.once('error', (err) => {
+      const refused = (err: Error) => {
         this.logger.error({ err, port, msg: 'metrics endpoint not started: port unavailable' });
         resolve();
-      });
+      };
+      server.once('error', refused);
       server.listen(port, () => {
+        server.off('error', refused);
+        server.on('error', (err) => this.logger.error({ err, port, msg: 'metrics endpoint error' }));
         this.server = server;
         this.logger.log({ port, msg: 'metrics on /metrics' });
         resolve();
