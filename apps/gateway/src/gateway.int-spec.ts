@@ -18,6 +18,14 @@ interface OpenApiDoc {
   components: { schemas: Record<string, unknown> };
 }
 
+/** The document's named schemas in a validator, each reachable as `doc#/components/schemas/<name>`. */
+function schemasOf(doc: OpenApiDoc): Ajv2020 {
+  const ajv = new Ajv2020({ strict: false });
+  addFormats(ajv);
+  ajv.addSchema({ $id: 'doc', components: doc.components });
+  return ajv;
+}
+
 /**
  * The real gateway, in-process, on a free port, against a private nats-server, over real HTTP.
  * First with no backend at all (every check that needs no service, and 503 for those that do), then
@@ -394,17 +402,13 @@ describe('gateway over HTTP (integration)', () => {
       // Every error code a route lists is a real one, with the status docs/errors.md gives it.
       const reply = doc.paths['/api/runs/{wid}/gates/{g}/reply'].post.responses;
       expect(JSON.stringify(reply['409'])).toContain('"enum":["DEDUPE_CONFLICT","GATE_CLOSED"]');
-      const ajv = new Ajv2020({ strict: false });
-      addFormats(ajv);
-      ajv.addSchema({ $id: 'doc', components: doc.components });
+      const ajv = schemasOf(doc);
       for (const name of Object.keys(doc.components.schemas)) ajv.getSchema(`doc#/components/schemas/${name}`);
     });
 
     it('describes request bodies with the rules the validation pipe applies', async () => {
       const doc = (await (await fetch(`${base}/docs-json`)).json()) as OpenApiDoc;
-      const ajv = new Ajv2020({ strict: false });
-      addFormats(ajv);
-      ajv.addSchema({ $id: 'doc', components: doc.components });
+      const ajv = schemasOf(doc);
       const reply = ajv.getSchema('doc#/components/schemas/GateReplyDto')!;
       const bodies: Array<[unknown, boolean]> = [
         [
