@@ -4,7 +4,7 @@ import { Logger } from 'nestjs-pino';
 import { connect } from '@nats-io/transport-node';
 import { EnvValidationError, validateEnv, type CommonEnv } from '@gatehouse/contracts';
 import { migrate } from '@gatehouse/persistence';
-import { natsServers } from '../jetstream/nats-connection';
+import { natsConnectionOptions } from '../jetstream/nats-connection';
 import { provisionStreams } from '../jetstream/provision';
 import { RpcErrorFilter } from '../rpc/rpc-error.filter';
 import { rpcServerOptions } from '../rpc/rpc-server';
@@ -20,6 +20,9 @@ export interface BootstrapOptions<T extends CommonEnv = CommonEnv> {
   cpuNice?: (env: T) => number;
 }
 
+/** The inbox name of the provisioning step's connection (the `provisioner` NATS user's `_INBOX.provisioner.>`). */
+const PROVISIONER = 'provisioner';
+
 /** Prints a configuration error and exits: a bad setting must stop the process, clearly. */
 export function exitOnBadEnv<T extends CommonEnv>(service: string, cls: Type<T>): T {
   try {
@@ -33,10 +36,14 @@ export function exitOnBadEnv<T extends CommonEnv>(service: string, cls: Type<T>)
   }
 }
 
-/** Makes sure the database schema and the streams exist. Safe from many processes at once. */
+/**
+ * Makes sure the database schema and the streams exist. Safe from many processes at once. Under NATS
+ * permissions only the `provisioner` user may manage streams: run this with its credentials (the
+ * compose `migrate` job) and start the services with GATEHOUSE_SKIP_PREPARE=true.
+ */
 export async function prepareInfrastructure(env: CommonEnv): Promise<void> {
   await migrate(env.DATABASE_URL);
-  const nc = await connect({ servers: natsServers(env.NATS_URL), name: 'gatehouse-provision' });
+  const nc = await connect(natsConnectionOptions(env, PROVISIONER, 'gatehouse-provision'));
   try {
     await provisionStreams(nc, { replicas: env.STREAM_REPLICAS });
   } finally {
@@ -53,7 +60,7 @@ export async function bootstrapService<T extends CommonEnv>(options: BootstrapOp
     await prepareInfrastructure(env);
   }
   const app = await NestFactory.createMicroservice(options.module, {
-    ...rpcServerOptions(options.service, env.NATS_URL),
+    ...rpcServerOptions(options.service, env),
     bufferLogs: true,
   });
   app.useLogger(app.get(Logger));
