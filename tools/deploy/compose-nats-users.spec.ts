@@ -17,7 +17,8 @@ describe('deploy/docker-compose.yml and deploy/nats/auth.conf', () => {
   it('gives the NATS server every password the matrix refers to, each required (no default)', () => {
     const env = compose.services.nats.environment ?? {};
     expect(Object.keys(env).sort()).toEqual(users.map((u) => u.passwordVar).sort());
-    for (const [name, value] of Object.entries(env)) expect(value).toMatch(new RegExp(`^\\$\\{${name}:\\?`));
+    // Required (`:?`), and double-quoted so that nats-server reads the value as a string.
+    for (const [name, value] of Object.entries(env)) expect(value).toMatch(new RegExp(`^"\\$\\{${name}:\\?[^}]*\\}"$`));
     expect(compose.services.nats.volumes).toContain('./nats/auth.conf:/etc/nats/auth.conf:ro');
   });
 

@@ -66,7 +66,8 @@ export async function startSecuredNatsServer(name: string): Promise<SecuredNatsS
   for (const { user, passwordVar } of declaredNatsUsers()) {
     const pass = randomBytes(24).toString('base64url');
     passwords.set(user, pass);
-    env[passwordVar] = pass;
+    // nats-server parses a variable's value as configuration: quoted, it stays a string (as in compose).
+    env[passwordVar] = JSON.stringify(pass);
   }
   const creds = (user: string): NatsCredentials => {
     const pass = passwords.get(user);
