@@ -124,10 +124,11 @@ describe('SQL oracle', () => {
         JSON.stringify({ decision, by, at: new Date().toISOString() }),
       ]);
     }
-    async function seedStep(wid: string, stepId: string): Promise<void> {
-      await db.query(`INSERT INTO runs.run_steps (run_id, step_id, attempt, status) VALUES ($1, $2, 1, 'SUCCEEDED')`, [
+    async function seedStep(wid: string, stepId: string, status = 'SUCCEEDED'): Promise<void> {
+      await db.query(`INSERT INTO runs.run_steps (run_id, step_id, attempt, status) VALUES ($1, $2, 1, $3)`, [
         wid,
         stepId,
+        status,
       ]);
     }
     const flagged = async (): Promise<string[]> =>
@@ -154,7 +155,7 @@ describe('SQL oracle', () => {
       await seedDecision(rejected, 'approve-plan', 'reject', 'human');
       await seedStep(rejected, 'DecideST');
       const gateless = await seedRun('PENDING');
-      await seedStep(gateless, 'ExecuteST');
+      await seedStep(gateless, 'ExecuteST', 'RUNNING');
       expect(await flagged()).toEqual(expect.arrayContaining([rejected, gateless]));
     });
 
@@ -178,8 +179,13 @@ describe('SQL oracle', () => {
       // Waiting at the gate, or stopped there: nothing passed it.
       const waiting = await seedRun('PENDING');
       await seedStep(waiting, 'CompileST');
+      // A stray ApplyPatchST the runs service refused (no approval) and gave up on: only FAILED rows.
+      const refused = await seedRun('MAX_RECOVERY_ATTEMPTS_EXCEEDED');
+      await seedChainGate(refused, 'approve-plan', 'CANCELLED', 0);
+      await seedStep(refused, 'CompileST');
+      await seedStep(refused, 'ApplyPatchST', 'FAILED');
       const runs = await flagged();
-      for (const wid of [human, successor, timer, policy, waiting]) expect(runs).not.toContain(wid);
+      for (const wid of [human, successor, timer, policy, waiting, refused]) expect(runs).not.toContain(wid);
     });
   });
 });
