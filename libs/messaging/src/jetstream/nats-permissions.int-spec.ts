@@ -2,7 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { PLAN_GATE_KEY, subjects, sysSubjects, topicSubjects } from '@gatehouse/contracts';
+import { validateEnv, CommonEnv } from '@gatehouse/contracts';
+import { createTestDatabase } from '../../../../tools/test-support/database';
 import { startSecuredNatsServer, type SecuredNatsServer } from '../../../../tools/test-support/nats-secured';
+import { prepareInfrastructure } from '../nest/bootstrap-service';
 import { STREAMS } from './definitions';
 import { natsConnectionOptions } from './nats-connection';
 import { provisionStreams } from './provision';
@@ -144,6 +147,25 @@ describe('NATS permission matrix (deploy/nats/auth.conf)', () => {
       await expect(
         (await as('provisioner')).request(`$JS.API.STREAM.PURGE.${STREAMS.events.name}`, '', { timeout: 2000 }),
       ).rejects.toThrow(/permissions violation/i);
+    });
+
+    it('a service that tries to provision at start is told to leave it to the provisioner', async () => {
+      const db = await createTestDatabase('nats-permissions');
+      try {
+        const env = validateEnv(CommonEnv, {
+          DATABASE_URL: db.url,
+          NATS_URL: nats.url,
+          NATS_USER: 'runs',
+          NATS_PASSWORD: nats.creds('runs').pass,
+        });
+        await expect(prepareInfrastructure(env)).rejects.toThrow(
+          /NATS user "runs" may not provision streams: provision as the NATS user "provisioner".*GATEHOUSE_SKIP_PREPARE=true/,
+        );
+        const asProvisioner = { ...env, NATS_USER: 'provisioner', NATS_PASSWORD: nats.creds('provisioner').pass };
+        await expect(prepareInfrastructure(asProvisioner)).resolves.toBeUndefined();
+      } finally {
+        await db.drop();
+      }
     });
 
     it('the gateway requests rpc.> and the answering service replies through allow_responses', async () => {

@@ -46,9 +46,25 @@ export async function prepareInfrastructure(env: CommonEnv): Promise<void> {
   const nc = await connect(natsConnectionOptions(env, PROVISIONER, 'gatehouse-provision'));
   try {
     await provisionStreams(nc, { replicas: env.STREAM_REPLICAS });
+  } catch (err) {
+    if (env.NATS_USER && isPermissionViolation(err)) {
+      throw new Error(
+        `NATS user "${env.NATS_USER}" may not provision streams: provision as the NATS user "provisioner" ` +
+          `and start the services with GATEHOUSE_SKIP_PREPARE=true (docs/nats-security.md)`,
+        { cause: err },
+      );
+    }
+    throw err;
   } finally {
     await nc.close();
   }
+}
+
+function isPermissionViolation(err: unknown): boolean {
+  for (let e = err as { message?: unknown; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (/permissions violation/i.test(String(e.message))) return true;
+  }
+  return false;
 }
 
 /** Starts a backend service: request/reply on its NATS queue group plus its JetStream consumers. */
