@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { jetstream } from '@nats-io/jetstream';
@@ -5,7 +6,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { PLAN_GATE_KEY, topicSubjects } from '@gatehouse/contracts';
 import { runOracle } from '../tools/oracle/run-oracle';
 import { scratchDir } from '../tools/test-support/paths';
-import { Stack } from '../tools/test-support/stack';
+import { DIST_DIR, Stack } from '../tools/test-support/stack';
 import { forgedPlanApproval } from './support/forged-decision';
 import { Api } from './support/http';
 import { planGateOpen, runReaches, startRun } from './support/scenario';
@@ -106,6 +107,24 @@ describe('stack under the NATS permission matrix (e2e)', () => {
     const gate = await api.get(`/api/runs/${wid}/gates/${PLAN_GATE_KEY}`);
     expect(gate.body.state).toBe('PENDING');
   });
+  it('stops a service whose password NATS refuses: exit 78, naming the settings, never the password', () => {
+    const out = spawnSync(process.execPath, [join(DIST_DIR, 'apps', 'runs', 'src', 'main.js')], {
+      env: {
+        PATH: process.env.PATH,
+        DATABASE_URL: stack.db.url,
+        NATS_URL: stack.nats.url,
+        NATS_USER: 'runs',
+        NATS_PASSWORD: 'not-the-runs-password',
+        GATEHOUSE_SKIP_PREPARE: 'true',
+      },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(out.status).toBe(78);
+    expect(out.stderr).toContain('[runs] NATS refused the user "runs": check NATS_USER and NATS_PASSWORD');
+    expect(out.stdout + out.stderr).not.toContain('not-the-runs-password');
+  });
+
   // Last: covers everything the services did above (consumers, acks, outbox publishes, request/reply).
   it('no service user was refused anything: the matrix lets the real services work', () => {
     const log = readFileSync(stack.securedNats!.server.logFile, 'utf8');

@@ -37,9 +37,30 @@ export function natsConnectionOptions(settings: NatsSettings, service: string, n
   };
 }
 
+/**
+ * NATS refused this process's identity (no, wrong or unknown credentials) or what it tried to do with
+ * it: a configuration error, which stops the process (exit 78) instead of being retried.
+ */
+export class NatsAccessError extends Error {}
+
+/** `connect`, with a refusal of the credentials turned into a NatsAccessError that says what to check. */
+export async function connectAs(options: ConnectionOptions): Promise<NatsConnection> {
+  try {
+    return await connect(options);
+  } catch (err) {
+    if ((err as Error)?.name !== 'AuthorizationError') throw err;
+    throw new NatsAccessError(
+      options.user
+        ? `NATS refused the user "${options.user}": check NATS_USER and NATS_PASSWORD`
+        : 'NATS requires credentials: set NATS_USER and NATS_PASSWORD (docs/nats-security.md)',
+      { cause: err },
+    );
+  }
+}
+
 /** Connects with reconnects forever: a NATS restart must never take a service down. */
 export async function connectNats(settings: NatsSettings, service: string, name: string): Promise<NatsConnection> {
-  return connect({
+  return connectAs({
     ...natsConnectionOptions(settings, service, name),
     maxReconnectAttempts: -1,
     reconnectTimeWait: 250,
