@@ -44,7 +44,18 @@ export interface SecuredNatsServer {
  * (deploy/nats/auth.conf, included as is), every password a fresh random one passed through the
  * server's environment as in production. Only the listener and the JetStream store are the test's own.
  */
-export async function startSecuredNatsServer(name: string): Promise<SecuredNatsServer> {
+export interface SecuredNatsOptions {
+  /**
+   * Users whose server-side value is not the clear password (a bcrypt hash): what the server gets
+   * in the user's variable, and the password clients connect with.
+   */
+  hashedPasswords?: Record<string, { serverValue: string; password: string }>;
+}
+
+export async function startSecuredNatsServer(
+  name: string,
+  options: SecuredNatsOptions = {},
+): Promise<SecuredNatsServer> {
   const port = await freePort();
   const dir = scratchDir('nats', `${name}-secured-${port}`);
   rmSync(dir, { recursive: true, force: true });
@@ -64,10 +75,11 @@ export async function startSecuredNatsServer(name: string): Promise<SecuredNatsS
   const passwords = new Map<string, string>();
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH };
   for (const { user, passwordVar } of declaredNatsUsers()) {
-    const pass = randomBytes(24).toString('base64url');
+    const hashed = options.hashedPasswords?.[user];
+    const pass = hashed?.password ?? randomBytes(24).toString('base64url');
     passwords.set(user, pass);
     // nats-server parses a variable's value as configuration: quoted, it stays a string (as in compose).
-    env[passwordVar] = JSON.stringify(pass);
+    env[passwordVar] = JSON.stringify(hashed?.serverValue ?? pass);
   }
   const creds = (user: string): NatsCredentials => {
     const pass = passwords.get(user);

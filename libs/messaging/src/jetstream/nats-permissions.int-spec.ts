@@ -14,6 +14,9 @@ import { provisionStreams } from './provision';
  * The shipped NATS users and permissions (deploy/nats/auth.conf) on a real nats-server: who may not
  * connect, what a forger cannot publish, and what the declared outside parties may do.
  */
+/** bcrypt of 'listener-bcrypt-test-password'. */
+const LISTENER_BCRYPT = '$2b$10$1XYhyrEo.5muuycrtR1ZLOcFQzzZUBKpyHgHwBTg3.YpRCxHMKRm6';
+
 describe('NATS permission matrix (deploy/nats/auth.conf)', () => {
   let nats: SecuredNatsServer;
   const conns: NatsConnection[] = [];
@@ -42,7 +45,12 @@ describe('NATS permission matrix (deploy/nats/auth.conf)', () => {
     JSON.stringify({ workflowId: wid, gateKey: PLAN_GATE_KEY, decision: 'approve', by: 'human', actor: 'mallory' });
 
   beforeAll(async () => {
-    nats = await startSecuredNatsServer('nats-permissions');
+    // The listener's password reaches the server as a bcrypt hash (cost 10), as an operator may set it.
+    nats = await startSecuredNatsServer('nats-permissions', {
+      hashedPasswords: {
+        listener: { serverValue: LISTENER_BCRYPT, password: 'listener-bcrypt-test-password' },
+      },
+    });
     // The provisioner identity creates every stream and consumer; no service user could.
     await provisionStreams(await as('provisioner'));
   });
@@ -64,6 +72,13 @@ describe('NATS permission matrix (deploy/nats/auth.conf)', () => {
       await expect(connect({ servers: nats.url, user: 'mallory', pass: 'x', timeout: 2000 })).rejects.toThrow(
         /authorization/i,
       );
+    });
+
+    it('takes a bcrypt hash as the server-side password: the clear password connects, the hash does not', async () => {
+      await expect(as('listener')).resolves.toBeDefined();
+      await expect(
+        connect({ servers: nats.url, user: 'listener', pass: LISTENER_BCRYPT, timeout: 2000 }),
+      ).rejects.toThrow(/authorization/i);
     });
 
     it('with a declared user whose password is set but empty', async () => {
