@@ -28,6 +28,23 @@ export const ORACLE_CHECKS: Record<string, string> = {
     SELECT r.id AS run_id, r.status, g.gate_key FROM runs.runs r
     JOIN gates.gates g ON g.workflow_id = r.id
     WHERE r.status IN ('SUCCESS', 'ERROR', 'CANCELLED', 'MAX_RECOVERY_ATTEMPTS_EXCEEDED') AND g.state = 'PENDING'`,
+  /**
+   * A run went past its plan gate (a step after CompileST that succeeded or is running, or SUCCESS)
+   * although the gates service recorded no approve decision anywhere on the plan gate's chain
+   * (approve-plan and its escalation successors; approve by human, timer or policy all count). What a
+   * forged gate-decided event on the bus leaves behind. A step that only FAILED passed nothing: the
+   * runs service refusing an unapproved ApplyPatchST records exactly that.
+   */
+  runsPassedGateWithoutApproval: `
+    SELECT r.id AS run_id, r.status, r.last_step FROM runs.runs r
+    WHERE (r.status = 'SUCCESS'
+           OR EXISTS (SELECT 1 FROM runs.run_steps s WHERE s.run_id = r.id AND s.step_id <> 'CompileST'
+                      AND s.status IN ('SUCCEEDED', 'RUNNING')))
+      AND NOT EXISTS (
+        SELECT 1 FROM gates.gates g
+        JOIN gates.workflow_events e ON e.workflow_id = g.workflow_id AND e.key = 'decision:' || g.gate_key
+        WHERE g.workflow_id = r.id AND COALESCE(g.root_gate_key, g.gate_key) = 'approve-plan'
+          AND e.value->>'decision' = 'approve')`,
   timersFiredTwice: `
     SELECT workflow_id, gate_key, count(*)::int AS n FROM escalation.escalations
     GROUP BY workflow_id, gate_key HAVING count(*) > 1`,

@@ -107,4 +107,85 @@ describe('SQL oracle', () => {
       ]);
     });
   });
+  describe('runs that passed the plan gate', () => {
+    async function seedChainGate(wid: string, gateKey: string, state: string, level: number): Promise<void> {
+      await db.query(
+        `INSERT INTO gates.gates (workflow_id, gate_key, root_gate_key, escalation_level, state, topic, recipe_name,
+                                  choices, policy, deadline_at, closed_at)
+         VALUES ($1, $2, CASE WHEN $4 = 0 THEN NULL ELSE 'approve-plan' END, $4, $3, 'human:' || $2, 'agent-plan',
+                 '[]', '{}', now(), now())`,
+        [wid, gateKey, state, level],
+      );
+    }
+    async function seedDecision(wid: string, gateKey: string, decision: string, by: string): Promise<void> {
+      await db.query(`INSERT INTO gates.workflow_events (workflow_id, key, value) VALUES ($1, $2, $3)`, [
+        wid,
+        `decision:${gateKey}`,
+        JSON.stringify({ decision, by, at: new Date().toISOString() }),
+      ]);
+    }
+    async function seedStep(wid: string, stepId: string, status = 'SUCCEEDED'): Promise<void> {
+      await db.query(`INSERT INTO runs.run_steps (run_id, step_id, attempt, status) VALUES ($1, $2, 1, $3)`, [
+        wid,
+        stepId,
+        status,
+      ]);
+    }
+    const flagged = async (): Promise<string[]> =>
+      ((await runOracle(db.url)).violations.runsPassedGateWithoutApproval as { run_id: string }[]).map((r) => r.run_id);
+
+    it('flags a SUCCESS run whose plan gate was cancelled without a decision (a forged event)', async () => {
+      const wid = await seedRun('SUCCESS');
+      await seedChainGate(wid, 'approve-plan', 'CANCELLED', 0);
+      await seedStep(wid, 'CompileST');
+      await seedStep(wid, 'ApplyPatchST');
+      expect(await flagged()).toContain(wid);
+      const report = await runOracle(db.url);
+      expect(report.ok).toBe(false);
+      expect(report.violations.runsPassedGateWithoutApproval).toContainEqual({
+        run_id: wid,
+        status: 'SUCCESS',
+        last_step: null,
+      });
+    });
+
+    it('flags a run with a step after CompileST whose gate was rejected, and one with no gate at all', async () => {
+      const rejected = await seedRun('PENDING');
+      await seedChainGate(rejected, 'approve-plan', 'RECEIVED', 0);
+      await seedDecision(rejected, 'approve-plan', 'reject', 'human');
+      await seedStep(rejected, 'DecideST');
+      const gateless = await seedRun('PENDING');
+      await seedStep(gateless, 'ExecuteST', 'RUNNING');
+      expect(await flagged()).toEqual(expect.arrayContaining([rejected, gateless]));
+    });
+
+    it('accepts approval on the plan gate, on an escalation successor, and by timer or policy', async () => {
+      const human = await seedRun('SUCCESS');
+      await seedChainGate(human, 'approve-plan', 'RECEIVED', 0);
+      await seedDecision(human, 'approve-plan', 'approve', 'human');
+      await seedStep(human, 'ExecuteST');
+      const successor = await seedRun('SUCCESS');
+      await seedChainGate(successor, 'approve-plan', 'TIMED_OUT', 0);
+      await seedDecision(successor, 'approve-plan', 'timeout', 'timer');
+      await seedChainGate(successor, 'approve-plan-e1', 'RECEIVED', 1);
+      await seedDecision(successor, 'approve-plan-e1', 'approve', 'human');
+      const timer = await seedRun('PENDING');
+      await seedChainGate(timer, 'approve-plan', 'TIMED_OUT', 0);
+      await seedDecision(timer, 'approve-plan', 'approve', 'timer');
+      await seedStep(timer, 'ApplyPatchST');
+      const policy = await seedRun('SUCCESS');
+      await seedChainGate(policy, 'approve-plan', 'RECEIVED', 0);
+      await seedDecision(policy, 'approve-plan', 'approve', 'policy');
+      // Waiting at the gate, or stopped there: nothing passed it.
+      const waiting = await seedRun('PENDING');
+      await seedStep(waiting, 'CompileST');
+      // A stray ApplyPatchST the runs service refused (no approval) and gave up on: only FAILED rows.
+      const refused = await seedRun('MAX_RECOVERY_ATTEMPTS_EXCEEDED');
+      await seedChainGate(refused, 'approve-plan', 'CANCELLED', 0);
+      await seedStep(refused, 'CompileST');
+      await seedStep(refused, 'ApplyPatchST', 'FAILED');
+      const runs = await flagged();
+      for (const wid of [human, successor, timer, policy, waiting, refused]) expect(runs).not.toContain(wid);
+    });
+  });
 });

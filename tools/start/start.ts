@@ -24,7 +24,7 @@ async function main(): Promise<void> {
     process.exit(EXIT_CONFIG);
   }
   const log = (line: string) => process.stdout.write(`${line}\n`);
-  log(`[start] preparing database and streams (${redact(env.DATABASE_URL)}, ${env.NATS_URL})`);
+  log(`[start] preparing database and streams (${redact(env.DATABASE_URL)}, ${redact(env.NATS_URL)})`);
   await prepareInfrastructure(env);
 
   const width = `escalation-${Math.max(options.replicas, options.gateways) - 1}`.length;
@@ -79,7 +79,7 @@ async function main(): Promise<void> {
 const DEFAULT_METRICS_PORT = 9464;
 
 function redact(url: string): string {
-  return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+  return url.replace(/\/\/([^:@/]+):[^@/]*@/g, '//$1:***@');
 }
 
 main().catch((err) => {

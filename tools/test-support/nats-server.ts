@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, openSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { connect } from '@nats-io/transport-node';
+import { connect, type ConnectionOptions } from '@nats-io/transport-node';
 import { freePort } from './free-port';
 import { scratchDir } from './paths';
 import { stopChild } from './process-control';
@@ -40,11 +40,14 @@ export interface NatsServerHandle extends NatsEndpoint {
   restart(): Promise<void>;
 }
 
-export async function waitForNats(url: string, timeoutMs: number): Promise<void> {
+/** Credentials a readiness probe connects with (a server that refuses anonymous clients). */
+export type NatsProbeAuth = Pick<ConnectionOptions, 'user' | 'pass' | 'inboxPrefix'>;
+
+export async function waitForNats(url: string, timeoutMs: number, auth: NatsProbeAuth = {}): Promise<void> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     try {
-      const nc = await connect({ servers: url, timeout: 500 });
+      const nc = await connect({ servers: url, timeout: 500, ...auth });
       await nc.close();
       return;
     } catch (err) {
@@ -63,12 +66,16 @@ export function natsProcess(opts: {
   storeDir: string;
   logFile: string;
   args: string[];
+  /** Environment of the server process (the passwords a configuration refers to). */
+  env?: NodeJS.ProcessEnv;
+  /** Credentials the readiness probe uses. */
+  probeAuth?: NatsProbeAuth;
 }): NatsServerHandle {
   const url = `nats://127.0.0.1:${opts.port}`;
   let child: ChildProcess | undefined;
   const launch = () => {
     const out = openSync(opts.logFile, 'a');
-    child = spawn(natsServerBinary(), opts.args, { stdio: ['ignore', out, out] });
+    child = spawn(natsServerBinary(), opts.args, { stdio: ['ignore', out, out], env: opts.env ?? process.env });
   };
   const handle: NatsServerHandle = {
     url,
@@ -90,7 +97,7 @@ export function natsProcess(opts: {
     async restart() {
       if (handle.running) throw new Error(`nats-server on ${opts.port} is still running; stop it first`);
       launch();
-      await waitForNats(url, 15_000);
+      await waitForNats(url, 15_000, opts.probeAuth);
     },
   };
   launch();

@@ -8,6 +8,7 @@ import { freePort } from './free-port';
 import { consumerStates, streamStates, type ConsumerState, type StreamState } from './jetstream-state';
 import { startNatsCluster, type NatsClusterHandle } from './nats-cluster';
 import { startNatsServer, type NatsEndpoint, type NatsServerHandle } from './nats-server';
+import { startSecuredNatsServer, type NatsCredentials, type SecuredNatsServer } from './nats-secured';
 import { ROOT, scratchDir } from './paths';
 import { startPostgresServer, type PostgresServerHandle, type PostgresServerOptions } from './postgres-server';
 import { isRunning, stopChild } from './process-control';
@@ -41,6 +42,11 @@ export interface StackOptions {
    * node's URL in NATS_URL.
    */
   natsClusterSize?: number;
+  /**
+   * Run NATS with the shipped users and permissions (deploy/nats/auth.conf): streams are provisioned
+   * by the `provisioner` user and each service connects as its own user. Not with natsClusterSize.
+   */
+  natsAuth?: boolean;
 }
 
 export interface ServiceProcess {
@@ -71,7 +77,15 @@ export class Stack {
     readonly natsCluster?: NatsClusterHandle,
     /** Set when `privatePostgres` was given. */
     readonly postgres?: PostgresServerHandle,
+    /** Set when `natsAuth` was given. */
+    readonly securedNats?: SecuredNatsServer,
   ) {}
+
+  /** The credentials of a user of deploy/nats/auth.conf (a stack started with `natsAuth`). */
+  natsCredentials(user: string): NatsCredentials {
+    if (!this.securedNats) throw new Error('natsCredentials needs StackOptions.natsAuth');
+    return this.securedNats.creds(user);
+  }
 
   static async start(options: StackOptions): Promise<Stack> {
     const entry = join(DIST_DIR, 'apps', 'gateway', 'src', 'main.js');
@@ -79,9 +93,15 @@ export class Stack {
     let natsCluster: NatsClusterHandle | undefined;
     let postgres: PostgresServerHandle | undefined;
     let nats: NatsEndpoint | undefined;
+    let securedNats: SecuredNatsServer | undefined;
     let db: TestDatabase | undefined;
+    if (options.natsAuth && options.natsClusterSize) throw new Error('natsAuth runs a single server');
     try {
       const startNats = async (): Promise<NatsEndpoint> => {
+        if (options.natsAuth) {
+          securedNats = await startSecuredNatsServer(options.name);
+          return securedNats.server;
+        }
         if (!options.natsClusterSize) return startNatsServer(options.name);
         natsCluster = await startNatsCluster(options.name, options.natsClusterSize);
         return natsCluster;
@@ -95,7 +115,10 @@ export class Stack {
         return createTestDatabase(options.name, postgres.url);
       };
       [nats, db] = await Promise.all([startNats(), startDb()]);
-      const nc = await connect({ servers: nats.url.split(',') });
+      const nc = await connect({
+        servers: nats.url.split(','),
+        ...(securedNats ? securedNats.creds('provisioner') : {}),
+      });
       await provisionStreams(nc, { replicas: Stack.streamReplicas(options) });
       await nc.close();
     } catch (err) {
@@ -110,6 +133,7 @@ export class Stack {
       scratchDir('e2e', `${options.name}-${Date.now()}`),
       natsCluster,
       postgres,
+      securedNats,
     );
     for (const service of STACK_SERVICES) {
       const n =
@@ -171,6 +195,7 @@ export class Stack {
       DB_POOL_MAX: '5',
       SBX_MOCK_DELAY_MS: '20',
       ...(p.port ? { PORT: String(p.port) } : {}),
+      ...(this.securedNats ? { NATS_USER: p.service, NATS_PASSWORD: this.securedNats.creds(p.service).pass } : {}),
       ...this.options.env,
     };
   }

@@ -96,7 +96,7 @@ describe('gates service (integration)', () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { AppModule } = require('./app.module') as typeof import('./app.module');
     const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-    app = moduleRef.createNestMicroservice(rpcServerOptions('gates', nats.url));
+    app = moduleRef.createNestMicroservice(rpcServerOptions('gates', { NATS_URL: nats.url }));
     app.useLogger(['error', 'warn']);
     app.useGlobalFilters(new RpcErrorFilter());
     await app.listen();

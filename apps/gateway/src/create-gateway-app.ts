@@ -23,6 +23,8 @@ export async function createGatewayApp(env: GatewayEnv): Promise<INestApplicatio
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(), adapter, {
     bufferLogs: true,
+    // Let a failed start reach main's catch (a refused NATS identity exits 78, a configuration error).
+    abortOnError: false,
     // Our parser (json-body.ts) replaces Nest's: strict JSON, its errors reach our filter.
     bodyParser: false,
   });

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { exitOnBadEnv } from '@gatehouse/messaging';
+import { exitOnBadEnv, exitOnNatsAccessError } from '@gatehouse/messaging';
 import { GatewayEnv } from './config/gateway.env';
 import { createGatewayApp } from './create-gateway-app';
 
@@ -11,6 +11,7 @@ async function main(): Promise<void> {
 }
 
 void main().catch((err) => {
+  exitOnNatsAccessError('gateway', err);
   process.stderr.write(
     `[gateway] failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
   );

@@ -44,7 +44,7 @@ export async function startInfra(name: string, poolMax = 10): Promise<Infra> {
   };
   const newConnection = async () => {
     // The library's own connection settings: reconnect forever.
-    const nc = await connectNats(nats.url, `test-${name}`);
+    const nc = await connectNats({ NATS_URL: nats.url }, 'test', `test-${name}`);
     closers.push(() => nc.close());
     return nc;
   };

@@ -183,7 +183,7 @@ async function consumer(nc: NatsConnection, names: FloorNames, name: FloorConsum
 async function main(): Promise<void> {
   const role = env('FLOOR_ROLE');
   const names = floorNames(env('FLOOR_TAG'));
-  const nc = await connectNats(env('NATS_URL'), `floor-${role}`);
+  const nc = await connectNats({ NATS_URL: env('NATS_URL') }, 'floor', `floor-${role}`);
   let stop: () => Promise<void>;
   if (role === 'gateway') stop = await gateway(nc, names);
   else if (role === 'gates') stop = await gates(nc, names);

@@ -81,7 +81,7 @@ describe('escalation deadlines (integration)', () => {
 
   async function boot(): Promise<INestMicroservice> {
     const app = await NestFactory.createMicroservice(AppModule as never, {
-      ...rpcServerOptions('escalation', nats.url),
+      ...rpcServerOptions('escalation', { NATS_URL: nats.url }),
       bufferLogs: true,
     });
     app.useLogger(app.get(Logger));

@@ -59,7 +59,7 @@ describe('reply fast path (integration)', () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { AppModule } = require('../app.module') as typeof import('../app.module');
     const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-    app = moduleRef.createNestMicroservice(rpcServerOptions('gates', nats.url));
+    app = moduleRef.createNestMicroservice(rpcServerOptions('gates', { NATS_URL: nats.url }));
     app.useLogger(['error']);
     app.useGlobalFilters(new RpcErrorFilter());
     await app.listen();

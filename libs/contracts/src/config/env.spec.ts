@@ -134,4 +134,40 @@ describe('validateEnv', () => {
       });
     });
   });
+  describe('NATS credentials', () => {
+    it('connects without credentials by default', () => {
+      const env = validateEnv(CommonEnv, {});
+      expect(env.NATS_USER).toBe('');
+      expect(env.NATS_PASSWORD).toBe('');
+    });
+
+    it('takes a user and its password', () => {
+      const env = validateEnv(CommonEnv, { NATS_USER: 'runs', NATS_PASSWORD: 's3cret-pw' });
+      expect(env).toMatchObject({ NATS_USER: 'runs', NATS_PASSWORD: 's3cret-pw' });
+    });
+
+    it('refuses a user without a password and a password without a user', () => {
+      expect(() => validateEnv(CommonEnv, { NATS_USER: 'runs' })).toThrow(/NATS_PASSWORD.*required when NATS_USER/);
+      expect(() => validateEnv(CommonEnv, { NATS_PASSWORD: 'orphan-pw' })).toThrow(/NATS_USER.*required when/);
+    });
+
+    it('refuses a user name that is not a plain token', () => {
+      expect(() => validateEnv(CommonEnv, { NATS_USER: 'runs.evil', NATS_PASSWORD: 'x' })).toThrow(
+        /NATS_USER="runs.evil"/,
+      );
+    });
+
+    it('never prints a secret in a validation error', () => {
+      const secret = 'p'.repeat(1025);
+      let message = '';
+      try {
+        validateEnv(CommonEnv, { NATS_USER: 'runs', NATS_PASSWORD: secret });
+      } catch (err) {
+        expect(err).toBeInstanceOf(EnvValidationError);
+        message = (err as Error).message;
+      }
+      expect(message).toMatch(/NATS_PASSWORD=\(secret, not shown\)/);
+      expect(message).not.toContain('ppp');
+    });
+  });
 });

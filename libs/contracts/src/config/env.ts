@@ -1,5 +1,5 @@
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsIn, IsInt, Matches, Max, Min, validateSync } from 'class-validator';
+import { IsIn, IsInt, IsNotEmpty, Matches, Max, MaxLength, Min, ValidateIf, validateSync } from 'class-validator';
 
 type Ctor<T> = new () => T;
 
@@ -32,6 +32,22 @@ export class CommonEnv {
     message: 'NATS_URL must be one or more comma-separated nats:// URLs',
   })
   NATS_URL = 'nats://127.0.0.1:4222';
+
+  /**
+   * This process's NATS user (deploy/nats/auth.conf names one per service). Empty: connect without
+   * credentials, as on a laptop's open nats-server.
+   */
+  @ValidateIf((env: CommonEnv) => env.NATS_USER !== '' || env.NATS_PASSWORD !== '')
+  @Matches(/^[A-Za-z0-9_-]{1,64}$/, {
+    message: 'NATS_USER must be 1-64 letters, digits, _ or - (and is required when NATS_PASSWORD is set)',
+  })
+  NATS_USER = '';
+
+  /** The NATS user's password; a secret, never logged. */
+  @ValidateIf((env: CommonEnv) => env.NATS_USER !== '')
+  @IsNotEmpty({ message: 'NATS_PASSWORD is required when NATS_USER is set' })
+  @MaxLength(1024)
+  NATS_PASSWORD = '';
 
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
@@ -75,6 +91,11 @@ export class CommonEnv {
 
 export class EnvValidationError extends Error {}
 
+/** Settings whose values are secrets: a validation error names them but never prints their value. */
+export function isSecretSetting(name: string): boolean {
+  return /(PASSWORD|SECRET|TOKEN|_KEY)$/.test(name);
+}
+
 /**
  * Validates `raw` (normally process.env) against `cls`. Unset variables keep the class defaults;
  * a bad value throws an error that names every offending variable.
@@ -96,7 +117,7 @@ export function validateEnv<T extends object>(cls: Ctor<T>, raw: Record<string, 
   const errors = validateSync(instance as object, { whitelist: true });
   if (errors.length > 0) {
     const lines = errors.map((e) => {
-      const given = JSON.stringify(raw[e.property]);
+      const given = isSecretSetting(e.property) ? '(secret, not shown)' : JSON.stringify(raw[e.property]);
       return `  ${e.property}=${given}: ${Object.values(e.constraints ?? {}).join('; ')}`;
     });
     throw new EnvValidationError(`invalid configuration:\n${lines.join('\n')}`);

@@ -1,10 +1,9 @@
 import type { INestMicroservice, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
-import { connect } from '@nats-io/transport-node';
 import { EnvValidationError, validateEnv, type CommonEnv } from '@gatehouse/contracts';
 import { migrate } from '@gatehouse/persistence';
-import { natsServers } from '../jetstream/nats-connection';
+import { connectAs, NatsAccessError, natsConnectionOptions } from '../jetstream/nats-connection';
 import { provisionStreams } from '../jetstream/provision';
 import { RpcErrorFilter } from '../rpc/rpc-error.filter';
 import { rpcServerOptions } from '../rpc/rpc-server';
@@ -20,6 +19,9 @@ export interface BootstrapOptions<T extends CommonEnv = CommonEnv> {
   cpuNice?: (env: T) => number;
 }
 
+/** The inbox name of the provisioning step's connection (the `provisioner` NATS user's `_INBOX.provisioner.>`). */
+const PROVISIONER = 'provisioner';
+
 /** Prints a configuration error and exits: a bad setting must stop the process, clearly. */
 export function exitOnBadEnv<T extends CommonEnv>(service: string, cls: Type<T>): T {
   try {
@@ -33,15 +35,42 @@ export function exitOnBadEnv<T extends CommonEnv>(service: string, cls: Type<T>)
   }
 }
 
-/** Makes sure the database schema and the streams exist. Safe from many processes at once. */
+/**
+ * Makes sure the database schema and the streams exist. Safe from many processes at once. Under NATS
+ * permissions only the `provisioner` user may manage streams: run this with its credentials (the
+ * compose `migrate` job) and start the services with GATEHOUSE_SKIP_PREPARE=true.
+ */
 export async function prepareInfrastructure(env: CommonEnv): Promise<void> {
   await migrate(env.DATABASE_URL);
-  const nc = await connect({ servers: natsServers(env.NATS_URL), name: 'gatehouse-provision' });
+  const nc = await connectAs(natsConnectionOptions(env, PROVISIONER, 'gatehouse-provision'));
   try {
     await provisionStreams(nc, { replicas: env.STREAM_REPLICAS });
+  } catch (err) {
+    if (env.NATS_USER && isPermissionViolation(err)) {
+      throw new NatsAccessError(
+        `NATS user "${env.NATS_USER}" may not provision streams: provision as the NATS user "provisioner" ` +
+          `and start the services with GATEHOUSE_SKIP_PREPARE=true (docs/nats-security.md)`,
+        { cause: err },
+      );
+    }
+    throw err;
   } finally {
     await nc.close();
   }
+}
+
+function isPermissionViolation(err: unknown): boolean {
+  for (let e = err as { message?: unknown; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (/permissions violation/i.test(String(e.message))) return true;
+  }
+  return false;
+}
+
+/** A NatsAccessError stops the process as a configuration error (exit 78); anything else is rethrown. */
+export function exitOnNatsAccessError(service: string, err: unknown): void {
+  if (!(err instanceof NatsAccessError)) return;
+  process.stderr.write(`[${service}] ${err.message}\n`);
+  process.exit(78); // EX_CONFIG
 }
 
 /** Starts a backend service: request/reply on its NATS queue group plus its JetStream consumers. */
@@ -49,17 +78,24 @@ export async function bootstrapService<T extends CommonEnv>(options: BootstrapOp
   process.env.GATEHOUSE_SERVICE = options.service;
   const env = exitOnBadEnv(options.service, options.env);
   lowerCpuPriority(options.cpuNice?.(env) ?? 0);
-  if (options.prepare !== false && process.env.GATEHOUSE_SKIP_PREPARE !== 'true') {
-    await prepareInfrastructure(env);
+  try {
+    if (options.prepare !== false && process.env.GATEHOUSE_SKIP_PREPARE !== 'true') {
+      await prepareInfrastructure(env);
+    }
+    const app = await NestFactory.createMicroservice(options.module, {
+      ...rpcServerOptions(options.service, env),
+      bufferLogs: true,
+      // Let a failed start reach the catch below (Nest would log and exit 1 itself).
+      abortOnError: false,
+    });
+    app.useLogger(app.get(Logger));
+    app.useGlobalFilters(new RpcErrorFilter());
+    app.enableShutdownHooks();
+    await app.listen();
+    app.get(Logger).log(`${options.service} ready`);
+    return app;
+  } catch (err) {
+    exitOnNatsAccessError(options.service, err);
+    throw err;
   }
-  const app = await NestFactory.createMicroservice(options.module, {
-    ...rpcServerOptions(options.service, env.NATS_URL),
-    bufferLogs: true,
-  });
-  app.useLogger(app.get(Logger));
-  app.useGlobalFilters(new RpcErrorFilter());
-  app.enableShutdownHooks();
-  await app.listen();
-  app.get(Logger).log(`${options.service} ready`);
-  return app;
 }

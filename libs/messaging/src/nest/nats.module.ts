@@ -13,11 +13,18 @@ import { JETSTREAM, NATS_CONNECTION } from './tokens';
     {
       provide: NATS_CONNECTION,
       inject: [ConfigService],
-      useFactory: (config: ConfigService<CommonEnv, true>) =>
-        connectNats(
-          config.get('NATS_URL', { infer: true }),
-          `gatehouse-${process.env.GATEHOUSE_SERVICE ?? 'svc'}-${process.pid}`,
-        ),
+      useFactory: (config: ConfigService<CommonEnv, true>) => {
+        const service = process.env.GATEHOUSE_SERVICE ?? 'svc';
+        return connectNats(
+          {
+            NATS_URL: config.get('NATS_URL', { infer: true }),
+            NATS_USER: config.get('NATS_USER', { infer: true }),
+            NATS_PASSWORD: config.get('NATS_PASSWORD', { infer: true }),
+          },
+          service,
+          `gatehouse-${service}-${process.pid}`,
+        );
+      },
     },
     {
       provide: JETSTREAM,
