@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { stringify } from 'yaml';
 import { runOracle } from '../tools/oracle/run-oracle';
 import { ROOT, scratchDir } from '../tools/test-support/paths';
 import { Stack } from '../tools/test-support/stack';
@@ -8,11 +9,12 @@ import { Api, eventually } from './support/http';
 import { planGateOpen, runReaches, startRun } from './support/scenario';
 
 /**
- * DESIGN section 5 with a gate policy file (GATE_POLICY_FILE): `deploy` runs auto-approve at the
- * deadline; `agent-plan` runs escalate through two approver groups (2 s each) and then reject;
- * `data-migration` runs keep the default (reject). Every behaviour is checked in SQL.
+ * DESIGN section 5 with a gate policy file (GATE_POLICY_FILE, written as YAML): `deploy` runs
+ * auto-approve at the deadline; `agent-plan` runs escalate through two approver groups (2 s each) and
+ * then reject; `data-migration` runs keep the default (reject); `canary` is a recipe the file declares
+ * (configuration, not code), which every process accepts. Every behaviour is checked in SQL.
  */
-const POLICY = {
+const RECIPES = {
   'agent-plan': {
     'approve-plan': {
       timeoutAction: 'escalate',
@@ -23,6 +25,7 @@ const POLICY = {
     },
   },
   deploy: { 'approve-plan': { timeoutAction: 'approve' } },
+  canary: { 'approve-plan': { timeoutS: 3, timeoutAction: 'approve' } },
 };
 
 describe('timeout actions from the gate policy file (e2e)', () => {
@@ -32,8 +35,8 @@ describe('timeout actions from the gate policy file (e2e)', () => {
 
   beforeAll(async () => {
     dir = scratchDir('e2e', `actions-policy-${Date.now()}`);
-    const policyFile = join(dir, 'gate-policy.json');
-    writeFileSync(policyFile, JSON.stringify(POLICY, null, 2));
+    const policyFile = join(dir, 'gate-policy.yaml');
+    writeFileSync(policyFile, stringify({ recipes: RECIPES }));
     stack = await Stack.start({ name: 'actions', env: { GATE_POLICY_FILE: policyFile, HITL_GATE_TIMEOUT_S: '2' } });
     api = new Api(stack.baseUrl);
   }, 120_000);
@@ -95,19 +98,46 @@ describe('timeout actions from the gate policy file (e2e)', () => {
     );
   }
 
-  it('stops the gates service at start on a bad policy file: exit 78, naming GATE_POLICY_FILE and the problem', async () => {
-    const bad = join(dir, 'bad-policy.json');
-    writeFileSync(bad, JSON.stringify({ deploy: { 'approve-plan': { timeoutAction: 'shrug' } } }));
-    const child = spawn(process.execPath, [join(ROOT, 'dist', 'apps', 'gates', 'src', 'main.js')], {
-      env: { PATH: process.env.PATH, GATE_POLICY_FILE: bad, DATABASE_URL: stack.db.url, NATS_URL: stack.nats.url },
-      stdio: ['ignore', 'pipe', 'pipe'],
+  it.each(['gates', 'gateway', 'runs'])(
+    'stops the %s service at start on a bad policy file: exit 78, naming GATE_POLICY_FILE and the problem',
+    async (service) => {
+      const bad = join(dir, 'bad-policy.yaml');
+      writeFileSync(bad, 'recipes:\n  deploy:\n    approve-plan: { timeoutAction: shrug }\n');
+      const child = spawn(process.execPath, [join(ROOT, 'dist', 'apps', service, 'src', 'main.js')], {
+        env: { PATH: process.env.PATH, GATE_POLICY_FILE: bad, DATABASE_URL: stack.db.url, NATS_URL: stack.nats.url },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+      expect(code).toBe(78);
+      expect(stderr).toContain('GATE_POLICY_FILE');
+      expect(stderr).toContain('recipes.deploy.approve-plan.timeoutAction: must be one of escalate, reject, approve');
+    },
+  );
+
+  it('a recipe the file declares is accepted by gateway and runs and gets its gate policy; an undeclared one is 400', async () => {
+    const wid = await startRun(api, { recipeName: 'canary' });
+    const open = await planGateOpen(api, wid);
+    expect(open.prompt.policy).toMatchObject({ timeoutS: 3, timeoutAction: 'approve', escalationChain: [] });
+    await runReaches(api, wid, 'SUCCESS', 30_000);
+    expect(await sql(`SELECT recipe_name FROM runs.runs WHERE id = $1`, [wid])).toEqual([{ recipe_name: 'canary' }]);
+    expect(await sql(`SELECT recipe_name, state FROM gates.gates WHERE workflow_id = $1`, [wid])).toEqual([
+      { recipe_name: 'canary', state: 'TIMED_OUT' },
+    ]);
+
+    const intent = await api.post('/api/intents', { goal: 'undeclared', inputs: {}, constraints: {} });
+    const runsBefore = await sql(`SELECT count(*)::int AS n FROM runs.runs`);
+    const refused = await api.post('/api/runs', {
+      intentId: intent.body.intentId,
+      queueName: 'intentQ',
+      queuePartitionKey: 'tenant-a',
+      recipeName: 'nightly',
+      workload: { concurrency: 1, steps: 1, sandboxMinutes: 1 },
     });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
-    expect(code).toBe(78);
-    expect(stderr).toContain('GATE_POLICY_FILE');
-    expect(stderr).toContain('deploy.approve-plan.timeoutAction: must be one of escalate, reject, approve');
+    expect(refused.status).toBe(400);
+    expect(refused.body).toMatchObject({ error: 'UNKNOWN_RECIPE', message: expect.stringContaining('canary') });
+    expect(await sql(`SELECT count(*)::int AS n FROM runs.runs`)).toEqual(runsBefore);
   });
 
   it('approve: at the deadline the gate is TIMED_OUT with decision approve by timer, and the run succeeds', async () => {

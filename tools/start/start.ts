@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { CommonEnv } from '@gatehouse/contracts';
 import { exitOnBadEnv, prepareInfrastructure } from '@gatehouse/messaging';
 import { parseLaunchOptions, type LaunchOptions } from './launch-options';
+import { chooseLogFormat, logLineFormatter, type LogFormat } from './log-format';
 import { EXIT_CONFIG, Supervisor } from './supervisor';
 
 /**
@@ -18,6 +19,13 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const env = exitOnBadEnv('start', CommonEnv);
+  let logFormat: LogFormat;
+  try {
+    logFormat = chooseLogFormat(process.env.LOG_FORMAT, process.stdout.isTTY === true);
+  } catch (err) {
+    process.stderr.write(`[start] ${(err as Error).message}\n`);
+    process.exit(EXIT_CONFIG);
+  }
   const port = Number(process.env.PORT ?? 3001);
   if (!Number.isInteger(port) || port < 1 || port + options.gateways - 1 > 65535) {
     process.stderr.write(`[start] PORT=${process.env.PORT}: must be an integer port\n`);
@@ -35,6 +43,7 @@ async function main(): Promise<void> {
       void supervisor.stop().then(() => process.exit(code));
     },
     width,
+    logLineFormatter(logFormat, process.stdout.isTTY === true && !process.env.NO_COLOR),
   );
   const dist = join(__dirname, '..', '..', 'apps');
   const base = { ...process.env, GATEHOUSE_SKIP_PREPARE: 'true' };

@@ -31,6 +31,8 @@ export class Supervisor {
     private readonly onFatal: (name: string, code: number) => void,
     /** Width of the `[name]` prefix, so every service's lines align. */
     private readonly nameWidth = 12,
+    /** How a service's log line is printed (see log-format.ts); unchanged by default. */
+    private readonly formatLine: (line: string) => string = (line) => line,
   ) {}
 
   start(spec: ServiceSpec): void {
@@ -45,7 +47,7 @@ export class Supervisor {
     const child = spawn(process.execPath, [p.spec.entry], { env: p.spec.env, stdio: ['ignore', 'pipe', 'pipe'] });
     p.child = child;
     for (const stream of [child.stdout, child.stderr]) {
-      createInterface({ input: stream }).on('line', (line) => this.out(`${prefix} ${line}`));
+      createInterface({ input: stream }).on('line', (line) => this.out(`${prefix} ${this.formatLine(line)}`));
     }
     child.on('exit', (code, signal) => {
       if (this.stopping) return;

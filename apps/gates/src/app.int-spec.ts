@@ -61,17 +61,19 @@ describe('gates service (integration)', () => {
 
   /** `deploy` runs escalate through two approver groups; `data-migration` runs auto-approve; others reject. */
   const POLICY_FILE = {
-    deploy: {
-      'approve-plan': {
-        timeoutS: 30,
-        timeoutAction: 'escalate',
-        escalationChain: [
-          { group: 'sre-oncall', timeoutS: 60 },
-          { group: 'eng-leads', timeoutS: 120 },
-        ],
+    recipes: {
+      deploy: {
+        'approve-plan': {
+          timeoutS: 30,
+          timeoutAction: 'escalate',
+          escalationChain: [
+            { group: 'sre-oncall', timeoutS: 60 },
+            { group: 'eng-leads', timeoutS: 120 },
+          ],
+        },
       },
+      'data-migration': { 'approve-plan': { timeoutAction: 'approve' } },
     },
-    'data-migration': { 'approve-plan': { timeoutAction: 'approve' } },
   };
 
   beforeAll(async () => {

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { ServiceCoreModule } from '@gatehouse/messaging';
+import { PolicyFileModule, ServiceCoreModule } from '@gatehouse/messaging';
 import { GatesEnv } from './config/gates.env';
 import { GatesModule } from './gates/gates.module';
 import { HealthModule } from './health/health.module';
@@ -8,6 +8,7 @@ import { RepliesModule } from './replies/replies.module';
 @Module({
   imports: [
     ServiceCoreModule.forService({ service: 'gates', schema: 'gates', env: GatesEnv }),
+    PolicyFileModule,
     GatesModule,
     RepliesModule,
     HealthModule,

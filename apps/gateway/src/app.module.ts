@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
-import { ServiceCoreModule } from '@gatehouse/messaging';
+import { PolicyFileModule, ServiceCoreModule } from '@gatehouse/messaging';
 import { GatewayEnv } from './config/gateway.env';
 import { EventsModule } from './events/events.module';
 import { GatesModule } from './gates/gates.module';
@@ -21,6 +21,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         ServiceCoreModule.forService({ service: 'gateway', env: GatewayEnv, metricsServer: false }),
+        PolicyFileModule,
         RpcModule,
         HealthModule,
         IntentsModule,

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { ServiceCoreModule } from '@gatehouse/messaging';
+import { PolicyFileModule, ServiceCoreModule } from '@gatehouse/messaging';
 import { RunsEnv } from './config/runs.env';
 import { HealthModule } from './health/health.module';
 import { PipelineModule } from './pipeline/pipeline.module';
@@ -8,6 +8,7 @@ import { RunsModule } from './runs/runs.module';
 @Module({
   imports: [
     ServiceCoreModule.forService({ service: 'runs', schema: 'runs', env: RunsEnv }),
+    PolicyFileModule,
     RunsModule,
     PipelineModule,
     HealthModule,

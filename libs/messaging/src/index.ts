@@ -21,3 +21,4 @@ export * from './nest/service-core.module';
 export * from './nest/bootstrap-service';
 export * from './metrics/metrics';
 export * from './metrics/metrics.module';
+export * from './nest/policy-file.module';

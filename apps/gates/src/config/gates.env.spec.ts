@@ -31,7 +31,7 @@ describe('GatesEnv', () => {
 
     it('accepts a valid policy file', () => {
       const path = join(dir, 'ok.json');
-      writeFileSync(path, JSON.stringify({ deploy: { 'approve-plan': { timeoutAction: 'approve' } } }));
+      writeFileSync(path, JSON.stringify({ recipes: { deploy: { 'approve-plan': { timeoutAction: 'approve' } } } }));
       expect(validateEnv(GatesEnv, { GATE_POLICY_FILE: path }).GATE_POLICY_FILE).toBe(path);
     });
 
@@ -41,7 +41,7 @@ describe('GatesEnv', () => {
         new RegExp(`GATE_POLICY_FILE=.*cannot read ${missing}`),
       );
       const bad = join(dir, 'bad.json');
-      writeFileSync(bad, JSON.stringify({ deploy: { 'approve-plan': { timeoutS: -5 } } }));
+      writeFileSync(bad, JSON.stringify({ recipes: { deploy: { 'approve-plan': { timeoutS: -5 } } } }));
       expect(() => validateEnv(GatesEnv, { GATE_POLICY_FILE: bad })).toThrow(EnvValidationError);
       expect(() => validateEnv(GatesEnv, { GATE_POLICY_FILE: bad })).toThrow(
         /GATE_POLICY_FILE=.*approve-plan\.timeoutS/,

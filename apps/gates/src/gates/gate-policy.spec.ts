@@ -1,24 +1,25 @@
 import 'reflect-metadata';
-import { TimeoutAction, type GatePolicy } from '@gatehouse/contracts';
+import { EMPTY_POLICY_FILE, TimeoutAction, type GatePolicy, type PolicyFile } from '@gatehouse/contracts';
 import { resolveGatePolicy, successorOf, timeoutOutcome } from './gate-policy';
-import type { GatePolicyFile } from './gate-policy-file';
 
 const chain = [
   { group: 'sre-oncall', timeoutS: 600 },
   { group: 'eng-leads', timeoutS: 1200 },
 ];
 
-const file: GatePolicyFile = {
-  'agent-plan': { 'approve-plan': { timeoutS: 60, timeoutAction: TimeoutAction.ESCALATE, escalationChain: chain } },
-  deploy: { 'approve-plan': { timeoutAction: TimeoutAction.APPROVE } },
-  'data-migration': { 'approve-plan': { timeoutAction: TimeoutAction.ESCALATE, escalationChain: [] } },
+const file: PolicyFile = {
+  recipes: {
+    'agent-plan': { 'approve-plan': { timeoutS: 60, timeoutAction: TimeoutAction.ESCALATE, escalationChain: chain } },
+    deploy: { 'approve-plan': { timeoutAction: TimeoutAction.APPROVE } },
+    'data-migration': { 'approve-plan': { timeoutAction: TimeoutAction.ESCALATE, escalationChain: [] } },
+  },
 };
 
 describe('resolveGatePolicy', () => {
-  it.each(['agent-plan', 'deploy', 'data-migration', 'unknown-recipe'])(
+  it.each(['compile-default', 'agent-plan', 'deploy', 'data-migration', 'unknown-recipe'])(
     'without a policy file gives %s the configured deadline and fail-closed reject',
     (recipe) => {
-      expect(resolveGatePolicy({}, recipe, 'approve-plan', { timeoutS: 42 })).toEqual({
+      expect(resolveGatePolicy(EMPTY_POLICY_FILE, recipe, 'approve-plan', { timeoutS: 42 })).toEqual({
         timeoutS: 42,
         timeoutAction: TimeoutAction.REJECT,
         escalationChain: [],
@@ -60,7 +61,7 @@ describe('resolveGatePolicy', () => {
     const b = resolveGatePolicy(file, 'agent-plan', 'approve-plan', { timeoutS: 1 });
     expect(a).not.toBe(b);
     expect(a.escalationChain).not.toBe(b.escalationChain);
-    expect(a.escalationChain[0]).not.toBe(file['agent-plan']['approve-plan'].escalationChain?.[0]);
+    expect(a.escalationChain[0]).not.toBe(file.recipes['agent-plan']['approve-plan'].escalationChain?.[0]);
   });
 });
 

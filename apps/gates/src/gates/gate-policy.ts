@@ -1,5 +1,10 @@
-import { successorGateKey, TimeoutAction, type EscalationStep, type GatePolicy } from '@gatehouse/contracts';
-import type { GatePolicyFile } from './gate-policy-file';
+import {
+  successorGateKey,
+  TimeoutAction,
+  type EscalationStep,
+  type GatePolicy,
+  type PolicyFile,
+} from '@gatehouse/contracts';
 
 export interface PolicyDefaults {
   /** HITL_GATE_TIMEOUT_S */
@@ -13,13 +18,13 @@ export interface PolicyDefaults {
  * `reject` (fail-closed). The chain is kept only under `escalate`. The result is stored with the gate.
  */
 export function resolveGatePolicy(
-  file: GatePolicyFile,
+  file: PolicyFile,
   recipeName: string,
   gateKey: string,
   defaults: PolicyDefaults,
 ): GatePolicy {
-  const entry =
-    Object.hasOwn(file, recipeName) && Object.hasOwn(file[recipeName], gateKey) ? file[recipeName][gateKey] : {};
+  const gates = Object.hasOwn(file.recipes, recipeName) ? file.recipes[recipeName] : {};
+  const entry = Object.hasOwn(gates, gateKey) ? gates[gateKey] : {};
   const chain = entry.escalationChain ?? [];
   let action = entry.timeoutAction ?? TimeoutAction.REJECT;
   if (action === TimeoutAction.ESCALATE && chain.length === 0) action = TimeoutAction.REJECT;

@@ -1,8 +1,11 @@
 import { IsBoolean, IsInt, Max, Min } from 'class-validator';
-import { BoolFromEnv, CommonEnv } from '@gatehouse/contracts';
+import { BoolFromEnv, PolicyEnv } from '@gatehouse/contracts';
 
-/** Settings of the HTTP gateway (validated at start; a bad value stops the process). */
-export class GatewayEnv extends CommonEnv {
+/**
+ * Settings of the HTTP gateway (validated at start; a bad value stops the process). GATE_POLICY_FILE
+ * (PolicyEnv) gives the declared recipes of the recipe law.
+ */
+export class GatewayEnv extends PolicyEnv {
   @IsInt()
   @Min(1)
   @Max(65535)

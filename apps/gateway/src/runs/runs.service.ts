@@ -7,6 +7,7 @@ import {
   type RunView,
   type StartRunDto,
 } from '@gatehouse/contracts';
+import { PolicyFileService } from '@gatehouse/messaging';
 import type { GatewayEnv } from '../config/gateway.env';
 import { requireRunId } from '../params/run-id';
 import { RunsClient } from '../rpc/runs.client';
@@ -17,6 +18,7 @@ export class RunsService {
 
   constructor(
     private readonly runs: RunsClient,
+    private readonly policy: PolicyFileService,
     config: ConfigService<GatewayEnv, true>,
   ) {
     this.partitionRequired = config.get('SBX_QUEUE_PARTITION', { infer: true });
@@ -28,7 +30,7 @@ export class RunsService {
 
   /** The queue, partition and recipe laws answer here, fast; the runs service checks them again. */
   async startRun(dto: StartRunDto): Promise<{ workflowID: string }> {
-    checkRunLaws(dto, this.partitionRequired);
+    checkRunLaws(dto, this.partitionRequired, this.policy.recipes);
     const { workflowID } = await this.runs.startRun(dto);
     return { workflowID };
   }

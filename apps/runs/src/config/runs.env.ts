@@ -1,10 +1,10 @@
 import { IsBoolean, IsIn, IsInt, IsUrl, Max, Min, ValidateIf } from 'class-validator';
-import { BoolFromEnv, CommonEnv } from '@gatehouse/contracts';
+import { BoolFromEnv, PolicyEnv } from '@gatehouse/contracts';
 
 const HTTP_URL = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
 
-/** Settings of the runs service: the executor adapters and the partition law. */
-export class RunsEnv extends CommonEnv {
+/** Settings of the runs service: the executor adapters, the partition law, and (PolicyEnv) the declared recipes. */
+export class RunsEnv extends PolicyEnv {
   /** Compiler adapter: `replay` builds a deterministic plan offline, `live` calls OC_URL. */
   @IsIn(['replay', 'live'])
   OC_MODE: 'replay' | 'live' = 'replay';

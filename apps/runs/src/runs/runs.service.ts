@@ -14,7 +14,7 @@ import {
   type StartRunDto,
   type StartRunResult,
 } from '@gatehouse/contracts';
-import { OutboxService } from '@gatehouse/messaging';
+import { OutboxService, PolicyFileService } from '@gatehouse/messaging';
 import { inTransaction } from '@gatehouse/persistence';
 import type { RunsEnv } from '../config/runs.env';
 import { IntentsRepository } from './intents.repository';
@@ -32,6 +32,7 @@ export class RunsService {
     private readonly intents: IntentsRepository,
     private readonly runs: RunsRepository,
     private readonly config: ConfigService<RunsEnv, true>,
+    private readonly policy: PolicyFileService,
   ) {}
 
   async createIntent(dto: CreateIntentDto): Promise<CreateIntentResult> {
@@ -47,7 +48,7 @@ export class RunsService {
    * Starting it again answers the same id and changes nothing.
    */
   async startRun(dto: StartRunDto): Promise<StartRunResult> {
-    const partition = checkRunLaws(dto, this.config.get('SBX_QUEUE_PARTITION', { infer: true }));
+    const partition = checkRunLaws(dto, this.config.get('SBX_QUEUE_PARTITION', { infer: true }), this.policy.recipes);
     if (!isUuid(dto.intentId)) throw intentNotFound(dto.intentId);
     return this.outbox.transaction(async (tx) => {
       const intent = await this.intents.find(tx, dto.intentId);

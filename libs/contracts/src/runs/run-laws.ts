@@ -1,13 +1,14 @@
 import { ErrorCode } from '../errors/error-code';
 import { GatehouseError } from '../errors/gatehouse.error';
-import { DEFAULT_PARTITION, INTENT_QUEUE, PARTITION_KEY_PATTERN, RECIPES } from './run-model';
+import { DEFAULT_PARTITION, INTENT_QUEUE, PARTITION_KEY_PATTERN } from './run-model';
 import type { StartRunDto } from './start-run.dto';
 
 /**
  * The queue, partition and recipe laws of POST /api/runs. Returns the partition key to use.
  * Checked by the gateway (to answer fast) and again by the runs service (which owns the law).
+ * `recipes` is every recipe a run may name: the built-in ones and the policy file's (`knownRecipes`).
  */
-export function checkRunLaws(dto: StartRunDto, partitionRequired: boolean): string {
+export function checkRunLaws(dto: StartRunDto, partitionRequired: boolean, recipes: readonly string[]): string {
   if (dto.queueName !== INTENT_QUEUE) {
     throw new GatehouseError(
       ErrorCode.QUEUE_NOT_ALLOWED,
@@ -15,10 +16,10 @@ export function checkRunLaws(dto: StartRunDto, partitionRequired: boolean): stri
     );
   }
   const partition = partitionKeyOf(dto.queuePartitionKey, partitionRequired);
-  if (!(RECIPES as readonly string[]).includes(dto.recipeName)) {
+  if (!recipes.includes(dto.recipeName)) {
     throw new GatehouseError(
       ErrorCode.UNKNOWN_RECIPE,
-      `unknown recipe "${dto.recipeName}"; known: ${RECIPES.join(', ')}`,
+      `unknown recipe "${dto.recipeName}"; known: ${recipes.join(', ')} (more are declared in GATE_POLICY_FILE)`,
     );
   }
   return partition;

@@ -84,7 +84,3 @@ export interface RunView {
   createdAt: string;
   updatedAt: string;
 }
-
-/** Recipes the runs service knows. All share the fixed step set; they differ in gate policy. */
-export const RECIPES = ['agent-plan', 'deploy', 'data-migration'] as const;
-export type RecipeName = (typeof RECIPES)[number];

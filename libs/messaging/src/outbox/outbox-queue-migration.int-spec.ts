@@ -1,6 +1,8 @@
 import 'reflect-metadata';
 import { createDataSource } from '@gatehouse/persistence';
 import type { DataSource } from 'typeorm';
+import { MIGRATIONS } from '../../../../migrations';
+import { OutboxQueueIndexAndAutovacuum1763700000400 } from '../../../../migrations/1763700000400-outboxQueueIndexAndAutovacuum';
 import { createTestDatabase, type TestDatabase } from '../../../../tools/test-support/database';
 
 /** Migration 1763700000400: the relay's queue index and the queue tables' autovacuum settings. */
@@ -28,6 +30,14 @@ describe('outbox queue index and autovacuum settings (migration up and down)', (
         [schema],
       )
     ).map((r) => r.indexdef.replace(/^.* USING /, `${r.indexname} USING `));
+
+  /** This migration and the ones after it, which must be undone first (they come later in the sequence). */
+  const fromThisOne = MIGRATIONS.slice(MIGRATIONS.indexOf(OutboxQueueIndexAndAutovacuum1763700000400)).map(
+    (m) => new m().name,
+  );
+  const undoThisOne = async () => {
+    for (let i = 0; i < fromThisOne.length; i++) await ds.undoLastMigration({ transaction: 'each' });
+  };
 
   const options = async (table: string) =>
     (
@@ -61,21 +71,19 @@ describe('outbox queue index and autovacuum settings (migration up and down)', (
   it('replaces the (id) index by (attempts, id) and tunes autovacuum; down restores the previous schema', async () => {
     await expectUp();
 
-    await ds.undoLastMigration({ transaction: 'each' });
+    await undoThisOne();
     for (const s of SCHEMAS) {
       expect(await outboxIndexes(s)).toEqual(['outbox_unpublished_idx USING btree (id) WHERE (published_at IS NULL)']);
       expect(await options(`${s}.outbox`)).toBeNull();
       expect(await options(`${s}.inbox`)).toBeNull();
     }
 
-    expect((await ds.runMigrations({ transaction: 'each' })).map((m) => m.name)).toEqual([
-      'OutboxQueueIndexAndAutovacuum1763700000400',
-    ]);
+    expect((await ds.runMigrations({ transaction: 'each' })).map((m) => m.name)).toEqual(fromThisOne);
     await expectUp();
   });
 
   it('replaces an index that an interrupted concurrent build left INVALID under the same name', async () => {
-    await ds.undoLastMigration({ transaction: 'each' });
+    await undoThisOne();
     // A CONCURRENTLY build that fails leaves its index behind, marked invalid: here, a unique build
     // over two rows with the same key, under the name the migration uses.
     await db.query(

@@ -1,0 +1,6 @@
+export * from './recipes';
+export * from './policy-file.error';
+export * from './gate-policy-entry';
+export * from './policy-file';
+export * from './load-policy-file';
+export * from './policy.env';
