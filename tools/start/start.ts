@@ -38,19 +38,21 @@ async function main(): Promise<void> {
   );
   const dist = join(__dirname, '..', '..', 'apps');
   const base = { ...process.env, GATEHOUSE_SKIP_PREPARE: 'true' };
-  // Each backend process gets its own /metrics port, counted up from METRICS_PORT (default 9464;
-  // 0 turns them off). The gateways serve /metrics on their HTTP port.
-  const metricsBase = process.env.METRICS_PORT === undefined ? DEFAULT_METRICS_PORT : env.METRICS_PORT;
+  // Each backend process gets its own admin port (/health/live, /health/ready, /metrics), counted up
+  // from ADMIN_PORT, else METRICS_PORT (default 9464; 0 turns them off). The gateways serve the
+  // same paths on their HTTP port.
+  const adminBase =
+    env.ADMIN_PORT || (process.env.METRICS_PORT === undefined ? DEFAULT_METRICS_PORT : env.METRICS_PORT);
   const metricsPorts: string[] = [];
   for (const service of ['runs', 'gates', 'escalation']) {
     for (let i = 0; i < options.replicas; i++) {
       const name = `${service}-${i}`;
-      const metricsPort = metricsBase ? metricsBase + metricsPorts.length : 0;
-      if (metricsPort) metricsPorts.push(`${name} :${metricsPort}`);
+      const port = adminBase ? adminBase + metricsPorts.length : 0;
+      if (port) metricsPorts.push(`${name} :${port}`);
       supervisor.start({
         name,
         entry: join(dist, service, 'src', 'main.js'),
-        env: { ...base, METRICS_PORT: String(metricsPort) },
+        env: { ...base, ADMIN_PORT: String(port), METRICS_PORT: String(port) },
       });
     }
   }
@@ -62,7 +64,7 @@ async function main(): Promise<void> {
     });
   }
   log(`[start] gateway on http://127.0.0.1:${port}${options.gateways > 1 ? ` .. ${port + options.gateways - 1}` : ''}`);
-  if (metricsPorts.length) log(`[start] metrics on /metrics: gateway on its port, ${metricsPorts.join(', ')}`);
+  if (metricsPorts.length) log(`[start] health and metrics: gateway on its port, ${metricsPorts.join(', ')}`);
 
   let stopping = false;
   const shutdown = (signal: string) => {

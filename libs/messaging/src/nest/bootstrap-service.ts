@@ -44,6 +44,23 @@ export async function prepareInfrastructure(env: CommonEnv): Promise<void> {
   }
 }
 
+/**
+ * Nest's shutdown hooks stop the application on SIGTERM or SIGINT: readiness turns false, consumers
+ * settle their in-flight messages, connections close. Should that hang (a database that went away
+ * mid-query), the process exits at the end of its grace period anyway, before the orchestrator's
+ * SIGKILL; nothing it had not settled is lost, since the server redelivers it.
+ */
+function exitWithinGrace(service: string, graceMs: number): void {
+  const arm = (signal: NodeJS.Signals) => {
+    setTimeout(() => {
+      process.stderr.write(`[${service}] ${signal}: shutdown exceeded SHUTDOWN_GRACE_MS=${graceMs}; exiting\n`);
+      process.exit(1);
+    }, graceMs).unref();
+  };
+  process.once('SIGTERM', arm);
+  process.once('SIGINT', arm);
+}
+
 /** Starts a backend service: request/reply on its NATS queue group plus its JetStream consumers. */
 export async function bootstrapService<T extends CommonEnv>(options: BootstrapOptions<T>): Promise<INestMicroservice> {
   process.env.GATEHOUSE_SERVICE = options.service;
@@ -59,6 +76,7 @@ export async function bootstrapService<T extends CommonEnv>(options: BootstrapOp
   app.useLogger(app.get(Logger));
   app.useGlobalFilters(new RpcErrorFilter());
   app.enableShutdownHooks();
+  exitWithinGrace(options.service, env.SHUTDOWN_GRACE_MS);
   await app.listen();
   app.get(Logger).log(`${options.service} ready`);
   return app;
