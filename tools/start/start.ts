@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { join } from 'node:path';
 import { CommonEnv } from '@gatehouse/contracts';
 import { exitOnBadEnv, prepareInfrastructure } from '@gatehouse/messaging';
+import { redactUrl } from '@gatehouse/persistence';
 import { parseLaunchOptions, type LaunchOptions } from './launch-options';
 import { EXIT_CONFIG, Supervisor } from './supervisor';
 
@@ -24,7 +25,7 @@ async function main(): Promise<void> {
     process.exit(EXIT_CONFIG);
   }
   const log = (line: string) => process.stdout.write(`${line}\n`);
-  log(`[start] preparing database and streams (${redact(env.DATABASE_URL)}, ${env.NATS_URL})`);
+  log(`[start] preparing database and streams (${redactUrl(env.DATABASE_URL)}, ${redactUrl(env.NATS_URL)})`);
   await prepareInfrastructure(env);
 
   const width = `escalation-${Math.max(options.replicas, options.gateways) - 1}`.length;
@@ -79,10 +80,6 @@ async function main(): Promise<void> {
 
 /** The first backend process's metrics port when METRICS_PORT is unset (Prometheus's range for exporters). */
 const DEFAULT_METRICS_PORT = 9464;
-
-function redact(url: string): string {
-  return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
-}
 
 main().catch((err) => {
   process.stderr.write(`[start] failed: ${err instanceof Error ? err.stack : String(err)}\n`);

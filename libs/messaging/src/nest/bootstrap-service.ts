@@ -33,15 +33,19 @@ export function exitOnBadEnv<T extends CommonEnv>(service: string, cls: Type<T>)
   }
 }
 
-/** Makes sure the database schema and the streams exist. Safe from many processes at once. */
-export async function prepareInfrastructure(env: CommonEnv): Promise<void> {
-  await migrate(env.DATABASE_URL);
+/**
+ * Makes sure the database schema and the streams exist. Safe from many processes at once.
+ * Returns the names of the migrations this call applied (none when the schema was up to date).
+ */
+export async function prepareInfrastructure(env: CommonEnv): Promise<{ migrations: string[] }> {
+  const migrations = await migrate(env.DATABASE_URL);
   const nc = await connect({ servers: natsServers(env.NATS_URL), name: 'gatehouse-provision' });
   try {
     await provisionStreams(nc, { replicas: env.STREAM_REPLICAS });
   } finally {
     await nc.close();
   }
+  return { migrations };
 }
 
 /**
