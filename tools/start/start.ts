@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { join } from 'node:path';
-import { CommonEnv } from '@gatehouse/contracts';
+import { CommonEnv, DEFAULT_ADMIN_PORT } from '@gatehouse/contracts';
 import { exitOnBadEnv, prepareInfrastructure } from '@gatehouse/messaging';
 import { redactUrl } from '@gatehouse/persistence';
 import { parseLaunchOptions, type LaunchOptions } from './launch-options';
@@ -42,8 +42,7 @@ async function main(): Promise<void> {
   // Each backend process gets its own admin port (/health/live, /health/ready, /metrics), counted up
   // from ADMIN_PORT, else METRICS_PORT (default 9464; 0 turns them off). The gateways serve the
   // same paths on their HTTP port.
-  const adminBase =
-    env.ADMIN_PORT || (process.env.METRICS_PORT === undefined ? DEFAULT_METRICS_PORT : env.METRICS_PORT);
+  const adminBase = env.ADMIN_PORT || (process.env.METRICS_PORT === undefined ? DEFAULT_ADMIN_PORT : env.METRICS_PORT);
   const metricsPorts: string[] = [];
   for (const service of ['runs', 'gates', 'escalation']) {
     for (let i = 0; i < options.replicas; i++) {
@@ -77,9 +76,6 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 }
-
-/** The first backend process's metrics port when METRICS_PORT is unset (Prometheus's range for exporters). */
-const DEFAULT_METRICS_PORT = 9464;
 
 main().catch((err) => {
   process.stderr.write(`[start] failed: ${err instanceof Error ? err.stack : String(err)}\n`);

@@ -1,7 +1,7 @@
 import { Controller, Get, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { ApiAnswer } from '../openapi/api-answers';
-import { ErrorCode } from '@gatehouse/contracts';
+import { ErrorCode, HEALTH_PATHS } from '@gatehouse/contracts';
 import { DrainState } from '@gatehouse/messaging';
 import { HealthService, type GatewayHealth } from './health.service';
 
@@ -29,13 +29,13 @@ export class HealthController {
   }
 
   /** The process is up and serving HTTP; says nothing about its dependencies. */
-  @Get('health/live')
+  @Get(HEALTH_PATHS.live)
   @ApiAnswer(200, 'Live', 'The process serves HTTP')
   live(): { ok: true } {
     return { ok: true };
   }
 
-  @Get('health/ready')
+  @Get(HEALTH_PATHS.ready)
   @ApiAnswer(200, 'Health', 'Postgres, NATS and every service answer')
   @ApiAnswer(503, 'Unready', 'NATS or a service is not ready (`SERVICE_UNAVAILABLE`, with `Retry-After`)')
   async ready(@Res({ passthrough: true }) res: StatusResponse): Promise<HealthAnswer> {

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { adminPort, ErrorCode, type CommonEnv } from '@gatehouse/contracts';
+import { adminPort, ErrorCode, HEALTH_PATHS, type CommonEnv } from '@gatehouse/contracts';
 import { Metrics } from '../metrics/metrics';
 import { ServiceHealth } from './service-health.service';
 
@@ -61,8 +61,8 @@ export class AdminServer implements OnApplicationBootstrap, OnApplicationShutdow
     const path = (req.url ?? '').split('?')[0];
     if (req.method !== 'GET')
       return json(res, 404, { error: ErrorCode.ROUTE_NOT_FOUND, message: 'only GET is served' });
-    if (path === '/health/live') return json(res, 200, { ok: true });
-    if (path === '/health/ready') {
+    if (path === HEALTH_PATHS.live) return json(res, 200, { ok: true });
+    if (path === HEALTH_PATHS.ready) {
       const { ok, result } = await this.health.ready();
       if (ok) return json(res, 200, { ok, ...result });
       res.setHeader('Retry-After', '1');
@@ -73,7 +73,7 @@ export class AdminServer implements OnApplicationBootstrap, OnApplicationShutdow
         message: 'not ready: Postgres or NATS does not answer, consumers are not started, or the service is draining',
       });
     }
-    if (path === '/metrics') {
+    if (path === HEALTH_PATHS.metrics) {
       const { contentType, body } = await this.metrics.scrape();
       res.writeHead(200, { 'content-type': contentType }).end(body);
       return;
