@@ -64,7 +64,9 @@ const READ_ELSEWHERE = [
 ];
 
 /** What a shared installation must not leave to the laptop defaults. */
-const REQUIRED_IN_CLUSTER = ['DATABASE_URL', 'NATS_URL', 'NATS_USER', 'NATS_PASSWORD', 'AUTH_MODE', 'STREAM_REPLICAS'];
+const REQUIRED_IN_CLUSTER = ['NATS_URL', 'NATS_USER', 'NATS_PASSWORD', 'AUTH_MODE', 'STREAM_REPLICAS'];
+/** Programs with a database; the gateway owns no tables and must not hold its credentials. */
+const WITH_DATABASE: Service[] = ['runs', 'gates', 'escalation', 'cli'];
 
 const workloadsOf = (objects: K8sObject[]) => objects.filter((o) => o.kind === 'Deployment' || o.kind === 'Job');
 const find = (objects: K8sObject[], kind: string, name: string) =>
@@ -231,6 +233,10 @@ describe.each(OVERLAYS)('deploy/k8s overlay %s', (overlay) => {
         expect({ service, unknown }).toEqual({ service, unknown: [] });
         for (const key of REQUIRED_IN_CLUSTER)
           expect({ service, key, set: key in env }).toEqual({ service, key, set: true });
+        expect({ service, database: 'DATABASE_URL' in env }).toEqual({
+          service,
+          database: WITH_DATABASE.includes(service),
+        });
         expect(env.AUTH_MODE).toBe('required');
         expect(env.STREAM_REPLICAS).toBe('3');
 

@@ -2,6 +2,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { jetstream } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { subjectFilters } from '@gatehouse/contracts';
 import { CONSUMERS, provisionStreams } from '@gatehouse/messaging';
 import { freePort } from '../test-support/free-port';
 import { natsProcess, type NatsServerHandle } from '../test-support/nats-server';
@@ -122,6 +123,11 @@ describe('NATS permission matrix of the Helm values (real nats-server)', () => {
     expect(reply.string()).toBe('pong');
     responder.unsubscribe();
     expect(await subscribes(runs, 'rpc.gates.>')).toBe(false);
+    // What the gateway listens to: gates decided or cancelled (long-polls), run snapshots (status stream).
+    for (const filter of [subjectFilters.gateDecided, subjectFilters.gateCancelled, subjectFilters.runUpdated]) {
+      expect({ filter, allowed: await subscribes(gateway, filter) }).toEqual({ filter, allowed: true });
+    }
+    expect(await subscribes(gateway, 'human.>')).toBe(false);
     // Replies come back on the requester's own inbox prefix, which no other service can read.
     expect(await subscribes(runs, '_INBOX.gateway.>')).toBe(false);
     expect(await subscribes(runs, '_INBOX.>')).toBe(false);
