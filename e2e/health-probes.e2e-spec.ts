@@ -62,7 +62,7 @@ describe('health probes and graceful drain (e2e)', () => {
     expect(await probe(`${gateway}/health/ready`)).toMatchObject({ status: 200, body: { ok: true } });
   });
 
-  it('is not ready while Postgres is unreachable, stays live, and is ready again once it is back', async () => {
+  it('is not ready while Postgres is unreachable, stays live, stops within the grace period, and is ready again once it is back', async () => {
     await stack.postgres!.stop('SIGQUIT');
     try {
       for (const service of BACKENDS) {
@@ -78,9 +78,17 @@ describe('health probes and graceful drain (e2e)', () => {
         });
         expect(await probe(`${base}/health/live`)).toEqual({ status: 200, body: { ok: true } });
       }
+      // Stopping without a database still ends within the grace period.
+      const child = stack.processes.find((p) => p.service === 'escalation')!.child!;
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      const sentAt = Date.now();
+      stack.signal('escalation', 0, 'SIGTERM');
+      await exited;
+      expect(Date.now() - sentAt).toBeLessThan(GRACE_MS + 1_000);
     } finally {
       await stack.postgres!.restart();
     }
+    await stack.restartAndWait('escalation');
     for (const service of BACKENDS) {
       await eventually(
         async () => ((await probe(`${stack.adminUrl(service)}/health/ready`)).status === 200 ? true : undefined),

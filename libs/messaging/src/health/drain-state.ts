@@ -1,9 +1,10 @@
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 
 /**
- * Whether the process has begun to stop. Nest calls `onModuleDestroy` first when it closes the
- * application (on SIGTERM with shutdown hooks), before consumers stop: readiness turns false at
- * once, so the orchestrator stops counting this replica while it finishes its in-flight work.
+ * Whether the process has begun to stop: set on SIGTERM or SIGINT by bootstrapService, and at the
+ * latest when Nest starts closing the application (`onModuleDestroy`, before consumers stop).
+ * Readiness turns false at once, so the orchestrator stops counting this replica while it finishes
+ * its in-flight work.
  */
 @Injectable()
 export class DrainState implements OnModuleDestroy {

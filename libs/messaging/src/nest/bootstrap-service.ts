@@ -8,6 +8,7 @@ import { natsServers } from '../jetstream/nats-connection';
 import { provisionStreams } from '../jetstream/provision';
 import { RpcErrorFilter } from '../rpc/rpc-error.filter';
 import { rpcServerOptions } from '../rpc/rpc-server';
+import { DrainState } from '../health/drain-state';
 import { lowerCpuPriority } from './cpu-priority';
 
 export interface BootstrapOptions<T extends CommonEnv = CommonEnv> {
@@ -49,20 +50,26 @@ export async function prepareInfrastructure(env: CommonEnv): Promise<{ migration
 }
 
 /**
- * Nest's shutdown hooks stop the application on SIGTERM or SIGINT: readiness turns false, consumers
- * settle their in-flight messages, connections close. Should that hang (a database that went away
+ * Nest's shutdown hooks stop the application on SIGTERM or SIGINT: consumers settle their in-flight
+ * messages, connections close. Readiness turns false on the signal itself, before any module's
+ * shutdown hook runs (one may take a while). Should shutdown hang (a database that went away
  * mid-query), the process exits at the end of its grace period anyway, before the orchestrator's
  * SIGKILL; nothing it had not settled is lost, since the server redelivers it.
  */
-function exitWithinGrace(service: string, graceMs: number): void {
-  const arm = (signal: NodeJS.Signals) => {
+function drainOnSignal(app: INestMicroservice, service: string, graceMs: number): void {
+  const onSignal = (signal: NodeJS.Signals) => {
+    try {
+      app.get(DrainState, { strict: false }).begin();
+    } catch {
+      // A service without the health module has no readiness to turn off.
+    }
     setTimeout(() => {
       process.stderr.write(`[${service}] ${signal}: shutdown exceeded SHUTDOWN_GRACE_MS=${graceMs}; exiting\n`);
       process.exit(1);
     }, graceMs).unref();
   };
-  process.once('SIGTERM', arm);
-  process.once('SIGINT', arm);
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
 }
 
 /** Starts a backend service: request/reply on its NATS queue group plus its JetStream consumers. */
@@ -80,7 +87,7 @@ export async function bootstrapService<T extends CommonEnv>(options: BootstrapOp
   app.useLogger(app.get(Logger));
   app.useGlobalFilters(new RpcErrorFilter());
   app.enableShutdownHooks();
-  exitWithinGrace(options.service, env.SHUTDOWN_GRACE_MS);
+  drainOnSignal(app, options.service, env.SHUTDOWN_GRACE_MS);
   await app.listen();
   app.get(Logger).log(`${options.service} ready`);
   return app;
