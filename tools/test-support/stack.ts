@@ -164,11 +164,6 @@ export class Stack {
     return `http://127.0.0.1:${p.adminPort ?? p.port}`;
   }
 
-  /** The process id of a service's current incarnation. */
-  pid(service: StackService, index = 0): number | undefined {
-    return this.find(service, index).child?.pid;
-  }
-
   get baseUrl(): string {
     return this.gatewayUrl(0);
   }
