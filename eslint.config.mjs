@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 
-const APPS = ['gateway', 'runs', 'gates', 'escalation'];
+const APPS = ['gateway', 'runs', 'gates', 'escalation', 'cli'];
 
 const appBoundary = (app) => ({
   files: [`apps/${app}/**/*.ts`],

@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import { join } from 'node:path';
-import { CommonEnv } from '@gatehouse/contracts';
+import { CommonEnv, DEFAULT_ADMIN_PORT } from '@gatehouse/contracts';
 import { exitOnBadEnv, prepareInfrastructure } from '@gatehouse/messaging';
+import { redactUrl } from '@gatehouse/persistence';
 import { parseLaunchOptions, type LaunchOptions } from './launch-options';
 import { chooseLogFormat, logLineFormatter, type LogFormat } from './log-format';
 import { EXIT_CONFIG, Supervisor } from './supervisor';
@@ -32,7 +33,7 @@ async function main(): Promise<void> {
     process.exit(EXIT_CONFIG);
   }
   const log = (line: string) => process.stdout.write(`${line}\n`);
-  log(`[start] preparing database and streams (${redact(env.DATABASE_URL)}, ${redact(env.NATS_URL)})`);
+  log(`[start] preparing database and streams (${redactUrl(env.DATABASE_URL)}, ${redactUrl(env.NATS_URL)})`);
   await prepareInfrastructure(env);
 
   const width = `escalation-${Math.max(options.replicas, options.gateways) - 1}`.length;
@@ -47,19 +48,20 @@ async function main(): Promise<void> {
   );
   const dist = join(__dirname, '..', '..', 'apps');
   const base = { ...process.env, GATEHOUSE_SKIP_PREPARE: 'true' };
-  // Each backend process gets its own /metrics port, counted up from METRICS_PORT (default 9464;
-  // 0 turns them off). The gateways serve /metrics on their HTTP port.
-  const metricsBase = process.env.METRICS_PORT === undefined ? DEFAULT_METRICS_PORT : env.METRICS_PORT;
+  // Each backend process gets its own admin port (/health/live, /health/ready, /metrics), counted up
+  // from ADMIN_PORT, else METRICS_PORT (default 9464; 0 turns them off). The gateways serve the
+  // same paths on their HTTP port.
+  const adminBase = env.ADMIN_PORT || (process.env.METRICS_PORT === undefined ? DEFAULT_ADMIN_PORT : env.METRICS_PORT);
   const metricsPorts: string[] = [];
   for (const service of ['runs', 'gates', 'escalation']) {
     for (let i = 0; i < options.replicas; i++) {
       const name = `${service}-${i}`;
-      const metricsPort = metricsBase ? metricsBase + metricsPorts.length : 0;
-      if (metricsPort) metricsPorts.push(`${name} :${metricsPort}`);
+      const port = adminBase ? adminBase + metricsPorts.length : 0;
+      if (port) metricsPorts.push(`${name} :${port}`);
       supervisor.start({
         name,
         entry: join(dist, service, 'src', 'main.js'),
-        env: { ...base, METRICS_PORT: String(metricsPort) },
+        env: { ...base, ADMIN_PORT: String(port), METRICS_PORT: String(port) },
       });
     }
   }
@@ -71,7 +73,7 @@ async function main(): Promise<void> {
     });
   }
   log(`[start] gateway on http://127.0.0.1:${port}${options.gateways > 1 ? ` .. ${port + options.gateways - 1}` : ''}`);
-  if (metricsPorts.length) log(`[start] metrics on /metrics: gateway on its port, ${metricsPorts.join(', ')}`);
+  if (metricsPorts.length) log(`[start] health and metrics: gateway on its port, ${metricsPorts.join(', ')}`);
 
   let stopping = false;
   const shutdown = (signal: string) => {
@@ -82,13 +84,6 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
-}
-
-/** The first backend process's metrics port when METRICS_PORT is unset (Prometheus's range for exporters). */
-const DEFAULT_METRICS_PORT = 9464;
-
-function redact(url: string): string {
-  return url.replace(/\/\/([^:@/]+):[^@/]*@/g, '//$1:***@');
 }
 
 main().catch((err) => {

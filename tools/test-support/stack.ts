@@ -53,6 +53,8 @@ export interface ServiceProcess {
   service: StackService;
   index: number;
   port?: number;
+  /** A backend's admin port: /health/live, /health/ready, /metrics. */
+  adminPort?: number;
   child?: ChildProcess;
   logFile: string;
   /** Log size when the current incarnation was launched (its readiness line comes after). */
@@ -142,10 +144,12 @@ export class Stack {
           : (options.replicas?.[service] ?? 1);
       for (let i = 0; i < n; i++) {
         const port = service === 'gateway' ? await freePort() : undefined;
+        const adminPort = service === 'gateway' ? undefined : await freePort();
         stack.processes.push({
           service,
           index: i,
           port,
+          adminPort,
           logFile: join(stack.logDir, `${service}-${i}.log`),
           logOffset: 0,
           launches: 0,
@@ -178,6 +182,12 @@ export class Stack {
     return this.processes.filter((p) => p.service === 'gateway').map((p) => `http://127.0.0.1:${p.port}`);
   }
 
+  /** Base URL of a process's health and metrics: a backend's admin port, a gateway's HTTP port. */
+  adminUrl(service: StackService, index = 0): string {
+    const p = this.find(service, index);
+    return `http://127.0.0.1:${p.adminPort ?? p.port}`;
+  }
+
   get baseUrl(): string {
     return this.gatewayUrl(0);
   }
@@ -196,6 +206,7 @@ export class Stack {
       SBX_MOCK_DELAY_MS: '20',
       ...(p.port ? { PORT: String(p.port) } : {}),
       ...(this.securedNats ? { NATS_USER: p.service, NATS_PASSWORD: this.securedNats.creds(p.service).pass } : {}),
+      ...(p.adminPort ? { ADMIN_PORT: String(p.adminPort) } : {}),
       ...this.options.env,
     };
   }

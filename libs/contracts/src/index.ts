@@ -10,3 +10,4 @@ export * from './rpc';
 export * from './config';
 export * from './validation';
 export * from './policy';
+export * from './health';

@@ -22,3 +22,7 @@ export * from './nest/bootstrap-service';
 export * from './metrics/metrics';
 export * from './metrics/metrics.module';
 export * from './nest/policy-file.module';
+export * from './health/drain-state';
+export * from './health/service-health.service';
+export * from './health/service-health.module';
+export * from './health/admin-server';

@@ -5,3 +5,8 @@ export function maintenanceUrl(databaseUrl: string): { database: string; adminUr
   url.pathname = '/postgres';
   return { database, adminUrl: url.toString() };
 }
+
+/** A URL (or a comma-separated list of them) with any password replaced by `***`, for logs. */
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:@/,]+):[^@/,]*@/g, '//$1:***@');
+}

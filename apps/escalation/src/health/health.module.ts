@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { HealthRpcController } from './health.rpc-controller';
-import { HealthService } from './health.service';
 
-@Module({ controllers: [HealthRpcController], providers: [HealthService] })
+@Module({ controllers: [HealthRpcController] })
 export class HealthModule {}

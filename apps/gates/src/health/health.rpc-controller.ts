@@ -1,25 +1,15 @@
-import { Controller, Inject } from '@nestjs/common';
+import { Controller } from '@nestjs/common';
 import { MessagePattern } from '@nestjs/microservices';
-import type { NatsConnection } from '@nats-io/transport-node';
-import { DataSource } from 'typeorm';
 import { rpc, type HealthReply } from '@gatehouse/contracts';
-import { NATS_CONNECTION } from '@gatehouse/messaging';
+import { ServiceHealth } from '@gatehouse/messaging';
 
 @Controller()
 export class HealthRpcController {
-  constructor(
-    private readonly ds: DataSource,
-    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
-  ) {}
+  constructor(private readonly health: ServiceHealth) {}
 
-  /** db: `SELECT 1` succeeded; nats: the service's JetStream connection is not closed. */
+  /** db: Postgres answers; nats: NATS answers (the shared indicators of the admin port's readiness). */
   @MessagePattern(rpc.gates.health)
-  async health(): Promise<HealthReply> {
-    const db = await this.ds.query('SELECT 1').then(
-      () => true,
-      () => false,
-    );
-    const nats = !this.nc.isClosed();
-    return { ok: db && nats, service: 'gates', db, nats };
+  check(): Promise<HealthReply> {
+    return this.health.dependencies('gates');
   }
 }

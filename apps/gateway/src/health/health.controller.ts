@@ -1,7 +1,8 @@
 import { Controller, Get, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { ApiAnswer } from '../openapi/api-answers';
-import { ErrorCode } from '@gatehouse/contracts';
+import { ErrorCode, HEALTH_PATHS } from '@gatehouse/contracts';
+import { DrainState } from '@gatehouse/messaging';
 import { HealthService, type GatewayHealth } from './health.service';
 
 /** The slice of Fastify's reply this controller uses. */
@@ -15,7 +16,10 @@ type HealthAnswer = GatewayHealth | (GatewayHealth & { error: ErrorCode; message
 @ApiTags('health')
 @Controller()
 export class HealthController {
-  constructor(private readonly health: HealthService) {}
+  constructor(
+    private readonly health: HealthService,
+    private readonly drain: DrainState,
+  ) {}
 
   @Get('healthz')
   @ApiAnswer(200, 'Health', 'Postgres, NATS and every service answer')
@@ -25,20 +29,22 @@ export class HealthController {
   }
 
   /** The process is up and serving HTTP; says nothing about its dependencies. */
-  @Get('health/live')
+  @Get(HEALTH_PATHS.live)
   @ApiAnswer(200, 'Live', 'The process serves HTTP')
   live(): { ok: true } {
     return { ok: true };
   }
 
-  @Get('health/ready')
+  @Get(HEALTH_PATHS.ready)
   @ApiAnswer(200, 'Health', 'Postgres, NATS and every service answer')
   @ApiAnswer(503, 'Unready', 'NATS or a service is not ready (`SERVICE_UNAVAILABLE`, with `Retry-After`)')
   async ready(@Res({ passthrough: true }) res: StatusResponse): Promise<HealthAnswer> {
     const health = await this.health.check();
-    if (health.ok) return health;
+    const draining = this.drain.draining;
+    if (health.ok && !draining) return health;
     res.status(503);
     res.header('Retry-After', '1');
-    return { ...health, error: ErrorCode.SERVICE_UNAVAILABLE, message: 'NATS or a backing service is not ready' };
+    const message = draining ? 'the gateway is stopping' : 'NATS or a backing service is not ready';
+    return { ...health, ok: false, error: ErrorCode.SERVICE_UNAVAILABLE, message };
   }
 }

@@ -1,5 +1,5 @@
 import { IsBoolean, IsInt, Min } from 'class-validator';
-import { BoolFromEnv, CommonEnv, EnvValidationError, validateEnv } from './env';
+import { adminPort, BoolFromEnv, CommonEnv, EnvValidationError, validateEnv } from './env';
 
 class FlagEnv extends CommonEnv {
   @BoolFromEnv()
@@ -168,6 +168,22 @@ describe('validateEnv', () => {
       }
       expect(message).toMatch(/NATS_PASSWORD=\(secret, not shown\)/);
       expect(message).not.toContain('ppp');
+    });
+  });
+
+  describe('admin port', () => {
+    it('is ADMIN_PORT when set, whatever METRICS_PORT says', () => {
+      expect(adminPort(validateEnv(CommonEnv, { ADMIN_PORT: '3002', METRICS_PORT: '9464' }))).toBe(3002);
+    });
+
+    it('falls back to METRICS_PORT when ADMIN_PORT is unset or 0, and is off when both are', () => {
+      expect(adminPort(validateEnv(CommonEnv, { METRICS_PORT: '9464' }))).toBe(9464);
+      expect(adminPort(validateEnv(CommonEnv, { ADMIN_PORT: '0', METRICS_PORT: '9464' }))).toBe(9464);
+      expect(adminPort(validateEnv(CommonEnv, {}))).toBe(0);
+    });
+
+    it('rejects a port out of range, naming the variable', () => {
+      expect(() => validateEnv(CommonEnv, { ADMIN_PORT: '70000' })).toThrow(/ADMIN_PORT="70000"/);
     });
   });
 });

@@ -82,11 +82,35 @@ export class CommonEnv {
   @Max(65535)
   METRICS_PORT = 0;
 
+  /**
+   * Admin port of runs, gates and escalation: /health/live, /health/ready and /metrics (the seed's
+   * name). When it is not 0 it wins over METRICS_PORT; 0 falls back to METRICS_PORT (see adminPort).
+   */
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  ADMIN_PORT = 0;
+
+  /**
+   * Most time the process takes to stop after SIGTERM: in-flight messages settle within it, then
+   * connections close; past it the process exits anyway (what it had not settled is redelivered).
+   * Keep it below the orchestrator's grace period (Kubernetes terminationGracePeriodSeconds).
+   */
+  @IsInt()
+  @Min(1000)
+  @Max(600_000)
+  SHUTDOWN_GRACE_MS = 25_000;
+
   /** JetStream stream replicas: 1 on a single server, 3 on a cluster. */
   @IsInt()
   @Min(1)
   @Max(5)
   STREAM_REPLICAS = 1;
+}
+
+/** The admin port of a backend process: ADMIN_PORT when set (not 0), else METRICS_PORT; 0 means none. */
+export function adminPort(env: Pick<CommonEnv, 'ADMIN_PORT' | 'METRICS_PORT'>): number {
+  return env.ADMIN_PORT || env.METRICS_PORT;
 }
 
 export class EnvValidationError extends Error {}

@@ -1,15 +1,14 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { Metrics } from './metrics';
-import { MetricsServer } from './metrics-server';
 
-/** The process's metrics registry, global, and its /metrics endpoint when `serve` is set. */
+/** The process's metrics registry, global. Backends serve it on their admin port (AdminServer). */
 @Module({})
 export class MetricsModule {
-  static forService(service: string, serve: boolean): DynamicModule {
+  static forService(service: string): DynamicModule {
     return {
       module: MetricsModule,
       global: true,
-      providers: [{ provide: Metrics, useFactory: () => new Metrics(service) }, ...(serve ? [MetricsServer] : [])],
+      providers: [{ provide: Metrics, useFactory: () => new Metrics(service) }],
       exports: [Metrics],
     };
   }

@@ -7,6 +7,7 @@ import { connectAs, NatsAccessError, natsConnectionOptions } from '../jetstream/
 import { provisionStreams } from '../jetstream/provision';
 import { RpcErrorFilter } from '../rpc/rpc-error.filter';
 import { rpcServerOptions } from '../rpc/rpc-server';
+import { DrainState } from '../health/drain-state';
 import { lowerCpuPriority } from './cpu-priority';
 
 export interface BootstrapOptions<T extends CommonEnv = CommonEnv> {
@@ -38,10 +39,11 @@ export function exitOnBadEnv<T extends CommonEnv>(service: string, cls: Type<T>)
 /**
  * Makes sure the database schema and the streams exist. Safe from many processes at once. Under NATS
  * permissions only the `provisioner` user may manage streams: run this with its credentials (the
- * compose `migrate` job) and start the services with GATEHOUSE_SKIP_PREPARE=true.
+ * `gatehouse migrate` job) and start the services with GATEHOUSE_SKIP_PREPARE=true.
+ * Returns the names of the migrations this call applied (none when the schema was up to date).
  */
-export async function prepareInfrastructure(env: CommonEnv): Promise<void> {
-  await migrate(env.DATABASE_URL);
+export async function prepareInfrastructure(env: CommonEnv): Promise<{ migrations: string[] }> {
+  const migrations = await migrate(env.DATABASE_URL);
   const nc = await connectAs(natsConnectionOptions(env, PROVISIONER, 'gatehouse-provision'));
   try {
     await provisionStreams(nc, { replicas: env.STREAM_REPLICAS });
@@ -57,6 +59,30 @@ export async function prepareInfrastructure(env: CommonEnv): Promise<void> {
   } finally {
     await nc.close();
   }
+  return { migrations };
+}
+
+/**
+ * Nest's shutdown hooks stop the application on SIGTERM or SIGINT: consumers settle their in-flight
+ * messages, connections close. Readiness turns false on the signal itself, before any module's
+ * shutdown hook runs (one may take a while). Should shutdown hang (a database that went away
+ * mid-query), the process exits at the end of its grace period anyway, before the orchestrator's
+ * SIGKILL; nothing it had not settled is lost, since the server redelivers it.
+ */
+function drainOnSignal(app: INestMicroservice, service: string, graceMs: number): void {
+  const onSignal = (signal: NodeJS.Signals) => {
+    try {
+      app.get(DrainState, { strict: false }).begin();
+    } catch {
+      // A service without the health module has no readiness to turn off.
+    }
+    setTimeout(() => {
+      process.stderr.write(`[${service}] ${signal}: shutdown exceeded SHUTDOWN_GRACE_MS=${graceMs}; exiting\n`);
+      process.exit(1);
+    }, graceMs).unref();
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
 }
 
 function isPermissionViolation(err: unknown): boolean {
@@ -91,6 +117,7 @@ export async function bootstrapService<T extends CommonEnv>(options: BootstrapOp
     app.useLogger(app.get(Logger));
     app.useGlobalFilters(new RpcErrorFilter());
     app.enableShutdownHooks();
+    drainOnSignal(app, options.service, env.SHUTDOWN_GRACE_MS);
     await app.listen();
     app.get(Logger).log(`${options.service} ready`);
     return app;

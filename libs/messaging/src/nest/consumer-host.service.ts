@@ -24,6 +24,7 @@ export class ConsumerHost implements OnApplicationBootstrap, BeforeApplicationSh
   private readonly handlers: MessageHandler<unknown>[] = [];
   private readonly runners: ConsumerRunner<unknown>[] = [];
   private readonly logger = new Logger('ConsumerHost');
+  private allStarted = false;
 
   constructor(
     private readonly ds: DataSource,
@@ -58,6 +59,15 @@ export class ConsumerHost implements OnApplicationBootstrap, BeforeApplicationSh
     this.handlers.push(handler as MessageHandler<unknown>);
   }
 
+  /** Every registered consumer is pulling (readiness). */
+  get started(): boolean {
+    return this.allStarted;
+  }
+
+  get consumerNames(): string[] {
+    return this.runners.map((r) => r.name);
+  }
+
   async onApplicationBootstrap(): Promise<void> {
     const log = {
       warn: (obj: object, msg: string) => this.logger.warn({ ...obj, msg }),
@@ -87,9 +97,25 @@ export class ConsumerHost implements OnApplicationBootstrap, BeforeApplicationSh
       await runner.start();
       this.runners.push(runner);
     }
+    this.allStarted = true;
   }
 
+  /**
+   * Stops pulling and lets in-flight messages settle, for at most 80% of SHUTDOWN_GRACE_MS (the rest
+   * is for closing connections). A message still unsettled then is left to the server, which
+   * redelivers it to another replica after ack_wait; its inbox row makes that harmless.
+   */
   async beforeApplicationShutdown(): Promise<void> {
-    await Promise.all(this.runners.map((r) => r.stop()));
+    const budgetMs = Math.floor(this.config.get('SHUTDOWN_GRACE_MS', { infer: true }) * 0.8);
+    const started = Date.now();
+    let timer: NodeJS.Timeout | undefined;
+    const settled = Promise.all(this.runners.map((r) => r.stop())).then(() => true);
+    const expired = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), budgetMs);
+    });
+    const inTime = await Promise.race([settled, expired]).finally(() => clearTimeout(timer));
+    const ms = Date.now() - started;
+    if (inTime) this.logger.log({ ms, msg: 'consumers drained: in-flight messages settled' });
+    else this.logger.warn({ ms, msg: 'drain budget spent; unsettled messages will be redelivered' });
   }
 }

@@ -12,7 +12,7 @@ import type { InboundMessage } from '../inbox/inbound-message';
 import type { MessageHandler } from '../inbox/message-handler';
 import { freePort } from '../../../../tools/test-support/free-port';
 import { sampleValue } from '../../../../tools/test-support/prometheus-text';
-import { MetricsServer } from '../metrics/metrics-server';
+import { AdminServer } from '../health/admin-server';
 import { ConsumerHost } from './consumer-host.service';
 import { OutboxService } from './outbox.service';
 import { ServiceCoreModule } from './service-core.module';
@@ -117,7 +117,7 @@ describe('ServiceCoreModule (Nest application context)', () => {
   });
 
   it('serves Prometheus metrics on METRICS_PORT: deliveries by outcome, backlog, outbox, process', async () => {
-    expect(app!.get(MetricsServer).port).toBe(metricsPort);
+    expect(app!.get(AdminServer).port).toBe(metricsPort);
     const wid = randomUUID();
     await infra.js.publish(subjects.gateRequested(wid, 'm'), JSON.stringify({ workflowId: wid, gateKey: 'm' }), {
       msgID: `gate-requested:${wid}:m`,

@@ -4,6 +4,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
 import { validateEnv, type CommonEnv } from '@gatehouse/contracts';
 import { dataSourceOptions } from '@gatehouse/persistence';
+import { ServiceHealthModule } from '../health/service-health.module';
 import { MetricsModule } from '../metrics/metrics.module';
 import { MessagingModule } from './messaging.module';
 import { NatsModule } from './nats.module';
@@ -15,7 +16,10 @@ export interface ServiceCoreOptions {
   schema?: string;
   env: Type<CommonEnv>;
   entities?: Type<unknown>[];
-  /** Serve /metrics on METRICS_PORT (default true); the gateway serves it on its own HTTP port. */
+  /**
+   * Serve /health/live, /health/ready and /metrics on the admin port (ADMIN_PORT, else METRICS_PORT)
+   * (default true when `schema` is set); the gateway serves them on its own HTTP port.
+   */
   metricsServer?: boolean;
 }
 
@@ -41,7 +45,7 @@ export class ServiceCoreModule {
         }),
       }),
       NatsModule,
-      MetricsModule.forService(options.service, options.metricsServer ?? true),
+      MetricsModule.forService(options.service),
     ];
     if (options.schema) {
       imports.push(
@@ -56,6 +60,7 @@ export class ServiceCoreModule {
             }),
         }),
         MessagingModule.forService({ schema: options.schema, service: options.service }),
+        ServiceHealthModule.forService(options.metricsServer ?? true),
       );
     }
     // Every module imported here is global (config, logger, NATS, TypeORM root, messaging), so
