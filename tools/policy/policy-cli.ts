@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { scratchDir } from '../test-support/paths';
+import { evidenceDir } from '../lanes/evidence-dir';
 import { defaultDatabaseUrl, redactedUrl } from './lane-database';
 import { POLICY_LANES, runPolicyLane, type PolicyLane } from './policy-lanes';
 import { withTrafficDatabase } from './traffic-database';
@@ -35,7 +35,7 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
     return 2;
   }
-  const outDir = values['out-dir'] ?? scratchDir();
+  const outDir = values['out-dir'] ?? evidenceDir();
   mkdirSync(outDir, { recursive: true });
   const log = (line: string) => process.stderr.write(`[policy] ${line}\n`);
   const check = async (databaseUrl: string) => {
