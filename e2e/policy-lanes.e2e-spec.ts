@@ -149,9 +149,17 @@ describe('policy lanes (e2e)', () => {
       `/gateKey is not the key's gate "approve-plan"`,
     ],
     ['ui:approve-plan', `value || '{"extra": 1}'`, '/ must NOT have additional properties'],
-  ])('policy:hitl-event-abi fails when %s breaks its schema (%s)', async (key, change, error) => {
+    [
+      'ui:approve-plan:audit',
+      `value - 'dedupeKey'`,
+      "/ must have required property 'dedupeKey'",
+      '/ must match "then" schema',
+    ],
+  ])('policy:hitl-event-abi fails when %s breaks its schema (%s)', async (key, change, ...errors) => {
+    // One row per key, the audit trail's `accepted` entry for ui:<g>:audit.
     const [before] = await sql(
-      `SELECT id::text, value FROM gates.workflow_events WHERE workflow_id = $1 AND key = $2`,
+      `SELECT id::text, value FROM gates.workflow_events WHERE workflow_id = $1 AND key = $2
+       AND (audit_key IS NULL OR value->>'outcome' = 'accepted')`,
       [wids.approved, key],
     );
     await sql(`UPDATE gates.workflow_events SET value = ${change} WHERE id = $1`, [before.id]);
@@ -159,7 +167,7 @@ describe('policy lanes (e2e)', () => {
       const r = lane('event-abi');
       expect(r.code).toBe(1);
       expect(r.evidence.invalidCount).toBe(1);
-      expect(r.evidence.invalid).toEqual([{ id: before.id, workflowId: wids.approved, key, errors: [error] }]);
+      expect(r.evidence.invalid).toEqual([{ id: before.id, workflowId: wids.approved, key, errors }]);
     } finally {
       await sql(`UPDATE gates.workflow_events SET value = $2 WHERE id = $1`, [before.id, JSON.stringify(before.value)]);
     }

@@ -26,7 +26,8 @@ export interface EventAbiReport {
 }
 
 export function eventValidators(): Record<EventKeyKind, ValidateFunction> {
-  const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
+  // strictRequired off: the audit schema's conditional `required` names properties its parent declares.
+  const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, strictRequired: false });
   addFormats(ajv);
   return Object.fromEntries(
     Object.entries(EVENT_VALUE_SCHEMAS).map(([kind, schema]) => [kind, ajv.compile(schema)]),

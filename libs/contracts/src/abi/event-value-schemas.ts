@@ -119,6 +119,30 @@ export const GATE_AUDIT_SCHEMA = {
     at: instant,
     detail: { type: 'object' },
   },
+  allOf: [
+    {
+      // An entry about a reply names the reply: its dedupe key, origin, payload hash and topic.
+      if: { properties: { outcome: { enum: [AuditOutcome.ACCEPTED, AuditOutcome.CONFLICT, AuditOutcome.LATE] } } },
+      then: { required: ['dedupeKey', 'origin', 'payloadHash', 'topic'] },
+    },
+    {
+      // An entry about the gate itself, or about a refused bus message, names its topic and what happened.
+      if: {
+        properties: {
+          outcome: {
+            enum: [
+              AuditOutcome.OPENED,
+              AuditOutcome.TIMED_OUT,
+              AuditOutcome.ESCALATED,
+              AuditOutcome.CANCELLED,
+              AuditOutcome.REJECTED_MESSAGE,
+            ],
+          },
+        },
+      },
+      then: { required: ['topic', 'detail'] },
+    },
+  ],
 } as const;
 
 export const EVENT_VALUE_SCHEMAS: Record<EventKeyKind, object> = {
