@@ -61,6 +61,7 @@ describe('release:decision (e2e)', () => {
       decision: 'GO',
       date: new Date().toISOString().slice(0, 10),
       commit: expect.stringMatching(/^[0-9a-f]{40}$/),
+      uncommittedChanges: expect.any(Boolean),
       triggers: [],
     });
     expect(r.file.checks.map((c: any) => [c.name, c.result, c.exitCode])).toEqual([

@@ -47,6 +47,7 @@ export interface ReleaseDecision {
   startedAt: string;
   decidedAt: string;
   commit: string | null;
+  uncommittedChanges: boolean | null;
   rule: string;
   checks: CheckResult[];
   evidence: Record<string, EvidenceStatus>;
@@ -54,13 +55,9 @@ export interface ReleaseDecision {
   reasons: string[];
 }
 
-function headCommit(cwd: string): string | null {
+function git(cwd: string, args: string[]): string | null {
   try {
-    return execFileSync('git', ['rev-parse', 'HEAD'], {
-      cwd,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-    }).trim();
+    return execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   } catch {
     return null;
   }
@@ -133,12 +130,15 @@ export async function runRelease(o: ReleaseOptions): Promise<ReleaseDecision> {
     ...triggers.map((t) => `rollback trigger: ${t}`),
   ];
   const decidedAt = new Date();
+  const porcelain = git(o.cwd, ['status', '--porcelain']);
   return {
     decision: reasons.length === 0 ? 'GO' : 'NO_GO',
     date: decidedAt.toISOString().slice(0, 10),
     startedAt: new Date(started).toISOString(),
     decidedAt: decidedAt.toISOString(),
-    commit: headCommit(o.cwd),
+    commit: git(o.cwd, ['rev-parse', 'HEAD']),
+    // Uncommitted changes were part of what the lanes checked, and are not in `commit`.
+    uncommittedChanges: porcelain === null ? null : porcelain.length > 0,
     rule: RELEASE_RULE,
     checks,
     evidence: status,
