@@ -1,1 +1,3 @@
 export * from './gate-abi';
+export * from './event-patterns';
+export * from './event-value-schemas';
