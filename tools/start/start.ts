@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { join } from 'node:path';
-import { CommonEnv } from '@gatehouse/contracts';
+import { AUTH_OFF_WARNING, AuthEnv } from '@gatehouse/identity';
 import { exitOnBadEnv, prepareInfrastructure } from '@gatehouse/messaging';
 import { parseLaunchOptions, type LaunchOptions } from './launch-options';
 import { EXIT_CONFIG, Supervisor } from './supervisor';
@@ -17,13 +17,17 @@ async function main(): Promise<void> {
     process.stderr.write(`${(err as Error).message}\n`);
     process.exit(2);
   }
-  const env = exitOnBadEnv('start', CommonEnv);
+  const env = exitOnBadEnv('start', AuthEnv);
   const port = Number(process.env.PORT ?? 3001);
   if (!Number.isInteger(port) || port < 1 || port + options.gateways - 1 > 65535) {
     process.stderr.write(`[start] PORT=${process.env.PORT}: must be an integer port\n`);
     process.exit(EXIT_CONFIG);
   }
   const log = (line: string) => process.stdout.write(`${line}\n`);
+  if (env.AUTH_MODE === 'off') {
+    const bar = '!'.repeat(100);
+    log(`[start] ${bar}\n[start] WARNING ${AUTH_OFF_WARNING}\n[start] ${bar}`);
+  }
   log(`[start] preparing database and streams (${redact(env.DATABASE_URL)}, ${env.NATS_URL})`);
   await prepareInfrastructure(env);
 

@@ -3,6 +3,7 @@ import { ServiceCoreModule } from '@gatehouse/messaging';
 import { GatesEnv } from './config/gates.env';
 import { GatesModule } from './gates/gates.module';
 import { HealthModule } from './health/health.module';
+import { KeysModule } from './keys/keys.module';
 import { RepliesModule } from './replies/replies.module';
 
 @Module({
@@ -10,6 +11,7 @@ import { RepliesModule } from './replies/replies.module';
     ServiceCoreModule.forService({ service: 'gates', schema: 'gates', env: GatesEnv }),
     GatesModule,
     RepliesModule,
+    KeysModule,
     HealthModule,
   ],
 })

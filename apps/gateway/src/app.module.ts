@@ -1,7 +1,9 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { ServiceCoreModule } from '@gatehouse/messaging';
+import { AuthModule } from './auth/auth.module';
 import { GatewayEnv } from './config/gateway.env';
+import { KeysModule } from './keys/keys.module';
 import { EventsModule } from './events/events.module';
 import { GatesModule } from './gates/gates.module';
 import { HealthModule } from './health/health.module';
@@ -22,7 +24,9 @@ export class AppModule {
       imports: [
         ServiceCoreModule.forService({ service: 'gateway', env: GatewayEnv, metricsServer: false }),
         RpcModule,
+        AuthModule,
         HealthModule,
+        KeysModule,
         IntentsModule,
         RunsModule,
         GatesModule,

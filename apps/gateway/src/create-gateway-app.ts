@@ -13,6 +13,9 @@ import { correlationMiddleware } from './http/correlation';
 import { buildOpenApiDocument } from './openapi/openapi-document';
 import { registerJsonBodyParser, requireJsonBody } from './http/json-body';
 import { StrictValidationPipe } from './http/strict-validation.pipe';
+import { Authenticator } from '@gatehouse/identity';
+import { AuthFailureLimiter } from './auth/auth-failure-limiter';
+import { authenticationMiddleware } from './auth/authentication.middleware';
 
 /** Builds the gateway app, configured but not listening; `env` is process.env already validated. */
 export async function createGatewayApp(env: GatewayEnv): Promise<INestApplication> {
@@ -30,6 +33,8 @@ export async function createGatewayApp(env: GatewayEnv): Promise<INestApplicatio
   registerHttpMetrics(app.getHttpAdapter().getInstance(), app.get(Metrics));
   app.useLogger(app.get(Logger));
   app.use(correlationMiddleware);
+  // Who is asking is settled before the body is read: a refused credential costs no parsing, no RPC.
+  app.use(authenticationMiddleware(app.get(Authenticator), app.get(AuthFailureLimiter)));
   app.use(requireJsonBody);
   app.useGlobalPipes(
     new StrictValidationPipe({

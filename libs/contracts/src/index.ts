@@ -9,3 +9,4 @@ export * from './escalation';
 export * from './rpc';
 export * from './config';
 export * from './validation';
+export * from './auth';

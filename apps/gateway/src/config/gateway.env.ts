@@ -1,8 +1,9 @@
 import { IsBoolean, IsInt, Max, Min } from 'class-validator';
-import { BoolFromEnv, CommonEnv } from '@gatehouse/contracts';
+import { BoolFromEnv } from '@gatehouse/contracts';
+import { AuthEnv } from '@gatehouse/identity';
 
 /** Settings of the HTTP gateway (validated at start; a bad value stops the process). */
-export class GatewayEnv extends CommonEnv {
+export class GatewayEnv extends AuthEnv {
   @IsInt()
   @Min(1)
   @Max(65535)
@@ -30,4 +31,24 @@ export class GatewayEnv extends CommonEnv {
   @Min(1)
   @Max(1000000)
   LONG_POLL_MAX_WAITERS = 10000;
+
+  /**
+   * How long a verified (or refused) API key is remembered, in ms. Bounded by 5 s: a revoked key
+   * stops working on every replica within that time.
+   */
+  @IsInt()
+  @Min(0)
+  @Max(5000)
+  AUTH_KEY_CACHE_MS = 2000;
+
+  /** Failed authentications one client address may make per window before it is answered 429. */
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  AUTH_FAILURE_LIMIT = 30;
+
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  AUTH_FAILURE_WINDOW_S = 60;
 }

@@ -75,6 +75,9 @@ export class CommonEnv {
 
 export class EnvValidationError extends Error {}
 
+/** Settings whose values are secrets: a validation error names them but never prints the value. */
+const SECRET_SETTING = /(_KEY|SECRET|TOKEN|PASSWORD)$/;
+
 /**
  * Validates `raw` (normally process.env) against `cls`. Unset variables keep the class defaults;
  * a bad value throws an error that names every offending variable.
@@ -96,7 +99,7 @@ export function validateEnv<T extends object>(cls: Ctor<T>, raw: Record<string, 
   const errors = validateSync(instance as object, { whitelist: true });
   if (errors.length > 0) {
     const lines = errors.map((e) => {
-      const given = JSON.stringify(raw[e.property]);
+      const given = SECRET_SETTING.test(e.property) ? '(hidden)' : JSON.stringify(raw[e.property]);
       return `  ${e.property}=${given}: ${Object.values(e.constraints ?? {}).join('; ')}`;
     });
     throw new EnvValidationError(`invalid configuration:\n${lines.join('\n')}`);

@@ -1,0 +1,50 @@
+import { Global, Logger, Module, type OnApplicationBootstrap } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { AUTH_OFF_WARNING, Authenticator, AuthEnv, authMode, JwtVerifier, jwtSettings } from '@gatehouse/identity';
+import type { GatewayEnv } from '../config/gateway.env';
+import { AuthFailureLimiter } from './auth-failure-limiter';
+import { KeyVerifier } from './key-verifier.service';
+import { RoleGuard } from './require-role';
+
+/** The identity settings as validated at start (ConfigService holds the validated values). */
+function authEnv(config: ConfigService<GatewayEnv, true>): AuthEnv {
+  const env = new AuthEnv();
+  for (const key of Object.keys(env) as (keyof AuthEnv)[]) {
+    (env as unknown as Record<string, unknown>)[key] = config.get(key as keyof GatewayEnv, { infer: true });
+  }
+  return env;
+}
+
+/** Who is asking: the authenticator (keys through the gates service, JWTs with jose) and its limiter. */
+@Global()
+@Module({
+  providers: [
+    KeyVerifier,
+    RoleGuard,
+    {
+      provide: Authenticator,
+      inject: [ConfigService, KeyVerifier],
+      useFactory: (config: ConfigService<GatewayEnv, true>, keys: KeyVerifier) => {
+        const env = authEnv(config);
+        return new Authenticator(authMode(env), keys.lookup, JwtVerifier.create(jwtSettings(env)));
+      },
+    },
+    {
+      provide: AuthFailureLimiter,
+      inject: [ConfigService],
+      useFactory: (config: ConfigService<GatewayEnv, true>) =>
+        new AuthFailureLimiter(
+          config.get('AUTH_FAILURE_LIMIT', { infer: true }),
+          config.get('AUTH_FAILURE_WINDOW_S', { infer: true }) * 1000,
+        ),
+    },
+  ],
+  exports: [Authenticator, AuthFailureLimiter, KeyVerifier, RoleGuard],
+})
+export class AuthModule implements OnApplicationBootstrap {
+  constructor(private readonly auth: Authenticator) {}
+
+  onApplicationBootstrap(): void {
+    if (this.auth.mode === 'off') new Logger('Security').warn(AUTH_OFF_WARNING);
+  }
+}

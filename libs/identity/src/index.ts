@@ -1,0 +1,7 @@
+export * from './principal';
+export * from './api-key';
+export * from './authorization';
+export * from './actor-header';
+export * from './jwt-verifier';
+export * from './auth-env';
+export * from './authenticator';
