@@ -5,3 +5,4 @@ export * from './actor-header';
 export * from './jwt-verifier';
 export * from './auth-env';
 export * from './authenticator';
+export * from './signed-sources';

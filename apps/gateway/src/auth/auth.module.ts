@@ -1,8 +1,17 @@
 import { Global, Logger, Module, type OnApplicationBootstrap } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { AUTH_OFF_WARNING, Authenticator, AuthEnv, authMode, JwtVerifier, jwtSettings } from '@gatehouse/identity';
+import {
+  AUTH_OFF_WARNING,
+  Authenticator,
+  AuthEnv,
+  authMode,
+  JwtVerifier,
+  jwtSettings,
+  SignedSources,
+} from '@gatehouse/identity';
 import type { GatewayEnv } from '../config/gateway.env';
 import { AuthFailureLimiter } from './auth-failure-limiter';
+import { RequestAuthentication } from './authentication.middleware';
 import { KeyVerifier } from './key-verifier.service';
 import { RoleGuard } from './require-role';
 
@@ -38,8 +47,18 @@ function authEnv(config: ConfigService<GatewayEnv, true>): AuthEnv {
           config.get('AUTH_FAILURE_WINDOW_S', { infer: true }) * 1000,
         ),
     },
+    {
+      provide: RequestAuthentication,
+      inject: [Authenticator, AuthFailureLimiter, ConfigService],
+      useFactory: (auth: Authenticator, limiter: AuthFailureLimiter, config: ConfigService<GatewayEnv, true>) =>
+        new RequestAuthentication(
+          auth,
+          limiter,
+          SignedSources.load(config.get('INGRESS_SOURCES_FILE', { infer: true })),
+        ),
+    },
   ],
-  exports: [Authenticator, AuthFailureLimiter, KeyVerifier, RoleGuard],
+  exports: [Authenticator, AuthFailureLimiter, KeyVerifier, RoleGuard, RequestAuthentication],
 })
 export class AuthModule implements OnApplicationBootstrap {
   constructor(private readonly auth: Authenticator) {}

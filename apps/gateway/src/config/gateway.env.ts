@@ -1,6 +1,15 @@
-import { IsBoolean, IsInt, Max, Min } from 'class-validator';
+import { IsBoolean, IsInt, IsString, Max, Min, ValidateBy } from 'class-validator';
 import { BoolFromEnv } from '@gatehouse/contracts';
-import { AuthEnv } from '@gatehouse/identity';
+import { AuthEnv, signedSourcesFileProblem } from '@gatehouse/identity';
+
+const IsSignedSourcesFile = () =>
+  ValidateBy({
+    name: 'isSignedSourcesFile',
+    validator: {
+      validate: (value: unknown) => signedSourcesFileProblem(value) === undefined,
+      defaultMessage: (args) => signedSourcesFileProblem(args?.value) ?? 'invalid INGRESS_SOURCES_FILE',
+    },
+  });
 
 /** Settings of the HTTP gateway (validated at start; a bad value stops the process). */
 export class GatewayEnv extends AuthEnv {
@@ -51,4 +60,9 @@ export class GatewayEnv extends AuthEnv {
   @Min(1)
   @Max(3600)
   AUTH_FAILURE_WINDOW_S = 60;
+
+  /** YAML or JSON list of the external receiver's signed sources (docs/security.md); empty: none. */
+  @IsString()
+  @IsSignedSourcesFile()
+  INGRESS_SOURCES_FILE = '';
 }

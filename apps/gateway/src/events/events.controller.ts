@@ -1,5 +1,5 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiQuery, ApiTags } from '@nestjs/swagger';
 import { ErrorCode, HitlEventDto, type GateReplyResult } from '@gatehouse/contracts';
 import type { Principal } from '@gatehouse/identity';
 import { CurrentPrincipal } from '../auth/principal.decorator';
@@ -17,6 +17,11 @@ export class EventsController {
   @HttpCode(200)
   @ApiAnswer(200, 'GateReplyResult', 'Accepted, or an idempotent replay (`duplicate: true`) of a recorded reply')
   @ApiErrors(...REPLY_ERRORS, ErrorCode.TOPIC_MISMATCH)
+  @ApiQuery({
+    name: 'source',
+    required: false,
+    description: 'The signed source sending the request (with its Standard Webhooks signature headers)',
+  })
   hitl(@Body() dto: HitlEventDto, @CurrentPrincipal() principal: Principal): Promise<GateReplyResult> {
     return this.replies.hitl(dto, principal);
   }

@@ -1,6 +1,7 @@
 import type { OpenAPIObject, OperationObject, ResponseObject } from '@nestjs/swagger';
 import { ERROR_STATUS, ErrorCode } from '@gatehouse/contracts';
 import { needsPrincipal } from '../auth/authentication.middleware';
+import { SIGNED_ROUTE } from '../auth/signed-request';
 import { errorAnswer } from './api-answers';
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const;
@@ -33,13 +34,23 @@ export function addAuthentication(document: OpenAPIObject): void {
         'An API key (`gatehouse_key_...`, from POST /api/keys) or a JWT from the identity provider. ' +
         'Required under AUTH_MODE=required; under AUTH_MODE=off a request without one acts as `anonymous`.',
     },
+    signedSource: {
+      type: 'apiKey',
+      in: 'header',
+      name: 'webhook-signature',
+      description:
+        'A Standard Webhooks signature (with `webhook-id` and `webhook-timestamp`) by a source declared in ' +
+        'INGRESS_SOURCES_FILE, named by the `source` query parameter. Only on ' +
+        SIGNED_ROUTE +
+        '.',
+    },
   };
   for (const [path, item] of Object.entries(document.paths)) {
     if (!needsPrincipal(path)) continue;
     for (const method of METHODS) {
       const op = item[method];
       if (!op) continue;
-      op.security = [{ bearer: [] }];
+      op.security = path === SIGNED_ROUTE ? [{ bearer: [] }, { signedSource: [] }] : [{ bearer: [] }];
       for (const code of [...AUTH_REFUSALS, ErrorCode.SERVICE_UNAVAILABLE]) addError(op, code);
     }
   }
