@@ -85,6 +85,13 @@ export class AuthEnv extends CommonEnv {
   AUTH_JWT_CLOCK_SKEW_S = 30;
 }
 
+/** The identity settings out of a validated configuration (Nest's ConfigService holds the validated values). */
+export function authEnvFrom(get: (key: string) => unknown): AuthEnv {
+  const env = new AuthEnv();
+  for (const key of Object.keys(env)) (env as unknown as Record<string, unknown>)[key] = get(key);
+  return env;
+}
+
 export function authMode(env: AuthEnv): AuthMode {
   return env.AUTH_MODE as AuthMode;
 }

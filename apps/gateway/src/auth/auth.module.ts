@@ -3,7 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import {
   AUTH_OFF_WARNING,
   Authenticator,
-  AuthEnv,
+  authEnvFrom,
   authMode,
   JwtVerifier,
   jwtSettings,
@@ -15,15 +15,6 @@ import { RequestAuthentication } from './authentication.middleware';
 import { KeyVerifier } from './key-verifier.service';
 import { RoleGuard } from './require-role';
 
-/** The identity settings as validated at start (ConfigService holds the validated values). */
-function authEnv(config: ConfigService<GatewayEnv, true>): AuthEnv {
-  const env = new AuthEnv();
-  for (const key of Object.keys(env) as (keyof AuthEnv)[]) {
-    (env as unknown as Record<string, unknown>)[key] = config.get(key as keyof GatewayEnv, { infer: true });
-  }
-  return env;
-}
-
 /** Who is asking: the authenticator (keys through the gates service, JWTs with jose) and its limiter. */
 @Global()
 @Module({
@@ -34,7 +25,7 @@ function authEnv(config: ConfigService<GatewayEnv, true>): AuthEnv {
       provide: Authenticator,
       inject: [ConfigService, KeyVerifier],
       useFactory: (config: ConfigService<GatewayEnv, true>, keys: KeyVerifier) => {
-        const env = authEnv(config);
+        const env = authEnvFrom((key) => config.get(key as keyof GatewayEnv, { infer: true }));
         return new Authenticator(authMode(env), keys.lookup, JwtVerifier.create(jwtSettings(env)));
       },
     },
