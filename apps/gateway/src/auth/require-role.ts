@@ -8,6 +8,7 @@ import {
   type ExecutionContext,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import type { FastifyRequest } from 'fastify';
 import { ErrorCode, GatehouseError } from '@gatehouse/contracts';
 import { hasRole } from '@gatehouse/identity';
 import { correlationIdOf } from '../http/correlation';
@@ -30,9 +31,7 @@ export class RoleGuard implements CanActivate {
     if (!role) return true;
     const principal = principalOf(context);
     if (hasRole(principal, role)) return true;
-    const req = context
-      .switchToHttp()
-      .getRequest<{ method: string; url: string; raw: import('node:http').IncomingMessage }>();
+    const req = context.switchToHttp().getRequest<FastifyRequest>();
     this.security.warn({
       msg: 'access denied',
       principal: principal.id,

@@ -32,7 +32,8 @@ export function addAuthentication(document: OpenAPIObject): void {
       scheme: 'bearer',
       description:
         'An API key (`gatehouse_key_...`, from POST /api/keys) or a JWT from the identity provider. ' +
-        'Required under AUTH_MODE=required; under AUTH_MODE=off a request without one acts as `anonymous`.',
+        'Required under AUTH_MODE=required; under AUTH_MODE=off a request without one acts as `anonymous`, ' +
+        'or as the unverified actor named by an `X-Gatehouse-Actor` header (ignored under `required`).',
     },
     signedSource: {
       type: 'apiKey',
