@@ -84,6 +84,14 @@ describe('signed sources on POST /api/events/hitl (e2e)', () => {
     await refusedWithoutWrites(signedEvent(wid, { key: secret() }).send);
     await refusedWithoutWrites(signedEvent(wid, { at: new Date(Date.now() - 6 * 60_000) }).send);
     await refusedWithoutWrites(signedEvent(wid, { source: 'someone-else' }).send);
+    // Judged before the body is read: an unknown source with a body over the size limit is 401, not 413.
+    const unknown = signedEvent(wid, { source: 'someone-else' });
+    await refusedWithoutWrites(() =>
+      api.post('/api/events/hitl?source=someone-else', undefined, {
+        raw: `{"pad":"${'x'.repeat(400 * 1024)}"}`,
+        headers: unknown.headers,
+      }),
+    );
     const { body } = signedEvent(wid);
     await refusedWithoutWrites(() => api.post('/api/events/hitl?source=pagerduty', undefined, { raw: body }));
     // A signature over another body (the same headers on a tampered event).
