@@ -26,6 +26,8 @@ const esmPackages = [
   'uint8array-extras',
   '@tokenizer',
   'load-esm',
+  // JWT verification (libs/identity).
+  'jose',
 ];
 
 const common = {
@@ -34,7 +36,7 @@ const common = {
   transform: { '^.+\\.(t|j|mj)s$': ['@swc/jest', swc] },
   transformIgnorePatterns: [`/node_modules/(?!(${esmPackages.join('|')})/)`],
   moduleNameMapper: {
-    '^@gatehouse/(contracts|messaging|persistence)$': '<rootDir>/libs/$1/src/index.ts',
+    '^@gatehouse/(contracts|identity|messaging|persistence)$': '<rootDir>/libs/$1/src/index.ts',
   },
   testPathIgnorePatterns: ['/node_modules/', '/dist/', '/.tmp/'],
   // Decorator metadata (class-validator, Nest DI) needs the polyfill before any contract loads.

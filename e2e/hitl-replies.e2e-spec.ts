@@ -95,18 +95,22 @@ describe('HITL replies (e2e)', () => {
   it('the legacy bridge says yes on the pending plan gate, idempotently', async () => {
     const wid = await startRun(api);
     await planGateOpen(api, wid);
-    const body = { approvedBy: 'alice', notes: 'ok by me' };
-    const res = await api.post(`/api/runs/${wid}/approve-plan`, body);
+    // The actor is the principal (here a named actor under AUTH_MODE=off), never the body's approvedBy.
+    const body = { approvedBy: 'mallory', notes: 'ok by me' };
+    const asAlice = { headers: { 'x-gatehouse-actor': 'alice' } };
+    const res = await api.post(`/api/runs/${wid}/approve-plan`, body, asAlice);
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ ok: true, state: 'RECEIVED', duplicate: false });
-    const again = await api.post(`/api/runs/${wid}/approve-plan`, body);
+    const again = await api.post(`/api/runs/${wid}/approve-plan`, body, asAlice);
     expect(again.status).toBe(200);
     expect(again.body).toMatchObject({ ok: true, duplicate: true });
     const ledger = await stack.db.query(
       `SELECT origin, actor, payload FROM gates.human_interactions WHERE workflow_id = $1`,
       [wid],
     );
-    expect(ledger).toEqual([{ origin: 'bridge', actor: 'alice', payload: { choice: 'yes', rationale: 'ok by me' } }]);
+    expect(ledger).toEqual([
+      { origin: 'bridge', actor: 'actor:alice', payload: { choice: 'yes', rationale: 'ok by me' } },
+    ]);
     await runReaches(api, wid, 'SUCCESS');
   });
 

@@ -220,10 +220,11 @@ describe('timeout actions from the gate policy file (e2e)', () => {
     expect(waiting.body).toMatchObject({ status: 'PENDING', nextAction: 'APPROVE_PLAN', lastStep: 'CompileST' });
 
     // The legacy bridge targets the pending gate of the plan chain: the successor.
-    const yes = await api.post(`/api/runs/${wid}/approve-plan`, {
-      approvedBy: 'sre-alice',
-      notes: 'escalated, looks fine',
-    });
+    const yes = await api.post(
+      `/api/runs/${wid}/approve-plan`,
+      { approvedBy: 'sre-alice', notes: 'escalated, looks fine' },
+      { headers: { 'x-gatehouse-actor': 'sre-alice' } },
+    );
     expect(yes.status).toBe(200);
     expect(yes.body).toMatchObject({ ok: true, state: 'RECEIVED', duplicate: false });
 
@@ -235,7 +236,7 @@ describe('timeout actions from the gate policy file (e2e)', () => {
     ]);
     expect(
       await sql(`SELECT gate_key, origin, actor FROM gates.human_interactions WHERE workflow_id = $1`, [wid]),
-    ).toEqual([{ gate_key: 'approve-plan-e1', origin: 'bridge', actor: 'sre-alice' }]);
+    ).toEqual([{ gate_key: 'approve-plan-e1', origin: 'bridge', actor: 'actor:sre-alice' }]);
     expect(await eventCounts(wid)).toEqual([
       { key: 'decision:approve-plan', n: 1 },
       { key: 'decision:approve-plan-e1', n: 1 },
@@ -249,7 +250,7 @@ describe('timeout actions from the gate policy file (e2e)', () => {
       gateKey: 'approve-plan-e1',
       decision: 'approve',
       by: 'human',
-      actor: 'sre-alice',
+      actor: 'actor:sre-alice',
     });
 
     const escalations = await completedEscalations(wid, 1);

@@ -4,6 +4,7 @@ import { CreateEscalationSchema1763700000200 } from './1763700000200-createEscal
 import { CreateMessagingTables1763700000300 } from './1763700000300-createMessagingTables';
 import { OutboxQueueIndexAndAutovacuum1763700000400 } from './1763700000400-outboxQueueIndexAndAutovacuum';
 import { CreateSeedCompatibilityViews1763700001300 } from './1763700001300-createSeedCompatibilityViews';
+import { IdentityKeysAndActors1763700001800 } from './1763700001800-identityKeysAndActors';
 
 /** The one ordered sequence of migrations for every schema. Append new ones at the end. */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   CreateMessagingTables1763700000300,
   OutboxQueueIndexAndAutovacuum1763700000400,
   CreateSeedCompatibilityViews1763700001300,
+  IdentityKeysAndActors1763700001800,
 ];

@@ -14,7 +14,11 @@ export interface HttpResult<T = any> {
 export class Api {
   private contract?: Promise<OpenApiCheck>;
 
-  constructor(readonly baseUrl: string) {}
+  /** `headers` go with every request (a credential, typically); a request's own headers win. */
+  constructor(
+    readonly baseUrl: string,
+    private readonly headers: Record<string, string> = {},
+  ) {}
 
   async request<T = any>(
     method: string,
@@ -22,7 +26,7 @@ export class Api {
     body?: unknown,
     init: { raw?: string; headers?: Record<string, string> } = {},
   ): Promise<HttpResult<T>> {
-    const headers: Record<string, string> = { ...init.headers };
+    const headers: Record<string, string> = { ...this.headers, ...init.headers };
     let payload: string | undefined;
     if (init.raw !== undefined) payload = init.raw;
     else if (body !== undefined) payload = JSON.stringify(body);

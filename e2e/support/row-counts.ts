@@ -11,6 +11,7 @@ export const WRITABLE_TABLES = [
   'gates.human_interactions',
   'gates.workflow_events',
   'gates.outbox',
+  'gates.api_keys',
   'escalation.timers',
   'escalation.escalations',
   'escalation.outbox',

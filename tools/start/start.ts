@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { join } from 'node:path';
-import { CommonEnv, DEFAULT_ADMIN_PORT } from '@gatehouse/contracts';
+import { DEFAULT_ADMIN_PORT } from '@gatehouse/contracts';
+import { AUTH_OFF_WARNING, AuthEnv } from '@gatehouse/identity';
 import { exitOnBadEnv, prepareInfrastructure } from '@gatehouse/messaging';
 import { redactUrl } from '@gatehouse/persistence';
 import { parseLaunchOptions, type LaunchOptions } from './launch-options';
@@ -19,7 +20,7 @@ async function main(): Promise<void> {
     process.stderr.write(`${(err as Error).message}\n`);
     process.exit(2);
   }
-  const env = exitOnBadEnv('start', CommonEnv);
+  const env = exitOnBadEnv('start', AuthEnv);
   let logFormat: LogFormat;
   try {
     logFormat = chooseLogFormat(process.env.LOG_FORMAT, process.stdout.isTTY === true);
@@ -33,6 +34,10 @@ async function main(): Promise<void> {
     process.exit(EXIT_CONFIG);
   }
   const log = (line: string) => process.stdout.write(`${line}\n`);
+  if (env.AUTH_MODE === 'off') {
+    const bar = '!'.repeat(100);
+    log(`[start] ${bar}\n[start] WARNING ${AUTH_OFF_WARNING}\n[start] ${bar}`);
+  }
   log(`[start] preparing database and streams (${redactUrl(env.DATABASE_URL)}, ${redactUrl(env.NATS_URL)})`);
   await prepareInfrastructure(env);
 

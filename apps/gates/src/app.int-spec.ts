@@ -558,7 +558,13 @@ describe('gates service (integration)', () => {
         wid,
       ]),
     ).toEqual([
-      { dedupe_key: `bus-${wid}`, origin: 'ci-bot', actor: null, payload: { choice: 'yes', rationale: 'via bus' } },
+      // AUTH_MODE=off and no credential on the message: the anonymous principal.
+      {
+        dedupe_key: `bus-${wid}`,
+        origin: 'ci-bot',
+        actor: 'anonymous',
+        payload: { choice: 'yes', rationale: 'via bus' },
+      },
     ]);
     expect((await db.query<any>(`SELECT state FROM gates.gates WHERE workflow_id = $1`, [wid]))[0].state).toBe(
       'RECEIVED',

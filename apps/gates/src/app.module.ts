@@ -3,6 +3,7 @@ import { PolicyFileModule, ServiceCoreModule } from '@gatehouse/messaging';
 import { GatesEnv } from './config/gates.env';
 import { GatesModule } from './gates/gates.module';
 import { HealthModule } from './health/health.module';
+import { KeysModule } from './keys/keys.module';
 import { RepliesModule } from './replies/replies.module';
 
 @Module({
@@ -11,6 +12,7 @@ import { RepliesModule } from './replies/replies.module';
     PolicyFileModule,
     GatesModule,
     RepliesModule,
+    KeysModule,
     HealthModule,
   ],
 })

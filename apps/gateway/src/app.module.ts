@@ -1,7 +1,9 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { PolicyFileModule, ServiceCoreModule } from '@gatehouse/messaging';
+import { AuthModule } from './auth/auth.module';
 import { GatewayEnv } from './config/gateway.env';
+import { KeysModule } from './keys/keys.module';
 import { EventsModule } from './events/events.module';
 import { GatesModule } from './gates/gates.module';
 import { HealthModule } from './health/health.module';
@@ -23,7 +25,9 @@ export class AppModule {
         ServiceCoreModule.forService({ service: 'gateway', env: GatewayEnv, metricsServer: false }),
         PolicyFileModule,
         RpcModule,
+        AuthModule,
         HealthModule,
+        KeysModule,
         IntentsModule,
         RunsModule,
         GatesModule,

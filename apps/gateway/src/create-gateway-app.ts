@@ -13,6 +13,7 @@ import { correlationMiddleware } from './http/correlation';
 import { buildOpenApiDocument } from './openapi/openapi-document';
 import { registerJsonBodyParser, requireJsonBody } from './http/json-body';
 import { StrictValidationPipe } from './http/strict-validation.pipe';
+import { RequestAuthentication } from './auth/authentication.middleware';
 
 /** Builds the gateway app, configured but not listening; `env` is process.env already validated. */
 export async function createGatewayApp(env: GatewayEnv): Promise<INestApplication> {
@@ -28,10 +29,14 @@ export async function createGatewayApp(env: GatewayEnv): Promise<INestApplicatio
     // Our parser (json-body.ts) replaces Nest's: strict JSON, its errors reach our filter.
     bodyParser: false,
   });
-  registerJsonBodyParser(app.getHttpAdapter().getInstance());
+  const authentication = app.get(RequestAuthentication);
+  // A signed source's HMAC covers the raw body: checked as the body is parsed.
+  registerJsonBodyParser(app.getHttpAdapter().getInstance(), (req, raw) => authentication.verifyBody(req, raw));
   registerHttpMetrics(app.getHttpAdapter().getInstance(), app.get(Metrics));
   app.useLogger(app.get(Logger));
   app.use(correlationMiddleware);
+  // Who is asking is settled before the body is read: a refused credential costs no parsing, no RPC.
+  app.use(authentication.middleware);
   app.use(requireJsonBody);
   app.useGlobalPipes(
     new StrictValidationPipe({

@@ -526,21 +526,27 @@ describe('gateway over HTTP (integration)', () => {
       expect(res.body).toEqual({ error: 'DEDUPE_CONFLICT', message: 'already used' });
     });
 
-    it('sends a REST reply as the GateReplyCommand of the contract', async () => {
+    it('sends a REST reply as the GateReplyCommand of the contract, the principal as its actor', async () => {
       const id = wid();
       handlers.set('rpc.gates.reply', () => ({ response: { ok: true, state: 'RECEIVED', duplicate: false } }));
       const res = await http('POST', `/api/runs/${id}/gates/approve-plan/reply`, { json: reply });
       expect(res).toMatchObject({ status: 200, body: { ok: true, state: 'RECEIVED', duplicate: false } });
+      const named = await http('POST', `/api/runs/${id}/gates/approve-plan/reply`, {
+        json: reply,
+        headers: { 'X-Gatehouse-Actor': 'alice' },
+      });
+      expect(named.status).toBe(200);
+      const command = {
+        workflowId: id,
+        gateKey: 'approve-plan',
+        topic: 'human:approve-plan',
+        payload: reply.payload,
+        dedupeKey: 'k-1',
+        origin: 'rest',
+      };
       expect(rpcCalls('rpc.gates.reply').map((c) => c.data)).toEqual([
-        {
-          workflowId: id,
-          gateKey: 'approve-plan',
-          topic: 'human:approve-plan',
-          payload: reply.payload,
-          dedupeKey: 'k-1',
-          origin: 'rest',
-          actor: null,
-        },
+        { ...command, actor: 'anonymous' },
+        { ...command, actor: 'actor:alice' },
       ]);
     });
 
@@ -711,6 +717,7 @@ describe('gateway over HTTP (integration)', () => {
         handlers.set('rpc.gates.reply', () => ({ response: { ok: true, state: 'RECEIVED', duplicate: false } }));
         const res = await http('POST', `/api/runs/${id}/approve-plan`, {
           json: { approvedBy: 'alice', notes: 'ok by me' },
+          headers: { 'X-Gatehouse-Actor': 'carol' },
         });
         expect(res).toMatchObject({ status: 200, body: { ok: true, state: 'RECEIVED', duplicate: false } });
         expect(rpcCalls('rpc.gates.reply').map((c) => c.data)).toEqual([
@@ -721,7 +728,8 @@ describe('gateway over HTTP (integration)', () => {
             payload: { choice: 'yes', rationale: 'ok by me' },
             dedupeKey: `approve-plan:${id}`,
             origin: 'bridge',
-            actor: 'alice',
+            // The principal, not the body's approvedBy.
+            actor: 'actor:carol',
           },
         ]);
       });
@@ -813,7 +821,7 @@ describe('gateway over HTTP (integration)', () => {
       });
     });
 
-    it('the external receiver sends the reply with its origin (default webhook) and actor', async () => {
+    it('the external receiver sends the reply with its origin (default webhook); the actor is the principal', async () => {
       const id = wid();
       handlers.set('rpc.gates.reply', () => ({ response: { ok: true, state: 'RECEIVED', duplicate: false } }));
       const event = {
@@ -826,9 +834,12 @@ describe('gateway over HTTP (integration)', () => {
       const res = await http('POST', '/api/events/hitl', { json: event });
       expect(res).toMatchObject({ status: 200, body: { ok: true } });
       await http('POST', '/api/events/hitl', { json: { ...event, origin: 'pagerduty', actor: 'oncall' } });
-      expect(rpcCalls('rpc.gates.reply').map((c) => [c.data.origin, c.data.actor, c.data.topic])).toEqual([
-        ['webhook', null, 'human:approve-plan'],
-        ['pagerduty', 'oncall', 'human:approve-plan'],
+      expect(
+        rpcCalls('rpc.gates.reply').map((c) => [c.data.origin, c.data.actor, c.data.onBehalfOf, c.data.topic]),
+      ).toEqual([
+        ['webhook', 'anonymous', null, 'human:approve-plan'],
+        // An unsigned caller's `actor` field names nobody: only a signed source relays for someone.
+        ['pagerduty', 'anonymous', null, 'human:approve-plan'],
       ]);
     });
 

@@ -11,3 +11,4 @@ export * from './config';
 export * from './validation';
 export * from './policy';
 export * from './health';
+export * from './auth';

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EnvValidationError, validateEnv } from '@gatehouse/contracts';
+import { generateApiKey } from '@gatehouse/identity';
 import { GatesEnv } from './gates.env';
 
 describe('GatesEnv', () => {
@@ -48,4 +49,26 @@ describe('GatesEnv', () => {
       );
     });
   });
+});
+
+describe('GatesEnv AUTH_BOOTSTRAP_ADMIN_KEY', () => {
+  it('takes a key made by keygen', () => {
+    const key = generateApiKey();
+    expect(validateEnv(GatesEnv, { AUTH_BOOTSTRAP_ADMIN_KEY: key }).AUTH_BOOTSTRAP_ADMIN_KEY).toBe(key);
+    expect(validateEnv(GatesEnv, {}).AUTH_BOOTSTRAP_ADMIN_KEY).toBe('');
+  });
+
+  it.each(['admin', 'changeme-changeme-changeme-changeme', `${generateApiKey().slice(0, -1)}x`])(
+    'refuses the weak or malformed value %s without printing it',
+    (value) => {
+      let message = '';
+      try {
+        validateEnv(GatesEnv, { AUTH_BOOTSTRAP_ADMIN_KEY: value });
+      } catch (err) {
+        message = (err as Error).message;
+      }
+      expect(message).toMatch(/AUTH_BOOTSTRAP_ADMIN_KEY/);
+      expect(message).not.toContain(value);
+    },
+  );
 });

@@ -4,6 +4,7 @@ import type { EntityManager } from 'typeorm';
 import {
   AuditOutcome,
   auditKeys,
+  AUTHORIZATION_HEADER,
   ErrorCode,
   GatehouseError,
   HumanIngressMessageDto,
@@ -20,6 +21,7 @@ import { parseReplyCommand, type ReplyCommand } from './reply-command';
 import { ReplyMetrics } from './reply-metrics';
 import { ReplyService, type ReplyOutcome } from './reply.service';
 import { isUuid, validateDto } from '@gatehouse/contracts';
+import { ACTOR_HEADER, Authenticator, type Principal } from '@gatehouse/identity';
 
 interface Target {
   workflowId: string;
@@ -33,8 +35,11 @@ export function parseHumanSubject(subject: string): Target | undefined {
   return { workflowId: parts[1], gateKey: parts[2] };
 }
 
-/** Builds the reply command of a bus message; throws the 400/404 the same reply would get over HTTP. */
-export function ingressCommand(target: Target | undefined, body: unknown): ReplyCommand {
+/**
+ * Builds the reply command of a bus message; throws the 400/404 the same reply would get over HTTP.
+ * The actor is the message's principal; a forwarded body's `actor` field records nothing.
+ */
+export function ingressCommand(target: Target | undefined, body: unknown, principal: Principal): ReplyCommand {
   if (!target) throw new GatehouseError(ErrorCode.GATE_NOT_FOUND, 'subject is not human.<workflowId>.<gateKey>');
   const msg = validateDto(HumanIngressMessageDto, body, 'message');
   if (msg.workflowId !== undefined && msg.workflowId.toLowerCase() !== target.workflowId.toLowerCase()) {
@@ -50,7 +55,7 @@ export function ingressCommand(target: Target | undefined, body: unknown): Reply
     payload: (body as { payload: unknown }).payload,
     dedupeKey: msg.dedupeKey,
     origin: msg.origin ?? ReplyOrigin.JETSTREAM,
-    actor: msg.actor ?? null,
+    actor: principal.id,
   });
 }
 
@@ -66,6 +71,21 @@ function bodyOf(msg: InboundMessage): unknown {
       throw new GatehouseError(ErrorCode.INVALID_JSON, 'the message body is not valid JSON');
     throw err;
   }
+}
+
+function parsedOrUndefined(msg: InboundMessage): unknown {
+  try {
+    return msg.json();
+  } catch {
+    return undefined;
+  }
+}
+
+/** A header of the message, whatever the case its publisher gave its name. */
+function headerOf(msg: InboundMessage, name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  const key = Object.keys(msg.headers).find((k) => k.toLowerCase() === wanted);
+  return key === undefined ? undefined : msg.headers[key];
 }
 
 /** Identifies one distinct bus message (subject and raw body) for its announcement's message id. */
@@ -92,6 +112,7 @@ export class HumanIngressHandler implements MessageHandler {
     private readonly events: WorkflowEventsRepository,
     private readonly announce: GateAnnouncements,
     private readonly metrics: ReplyMetrics,
+    private readonly auth: Authenticator,
   ) {}
 
   async handle(tx: EntityManager, msg: InboundMessage): Promise<void> {
@@ -99,10 +120,17 @@ export class HumanIngressHandler implements MessageHandler {
     let body: unknown;
     let outcome: ReplyOutcome;
     try {
+      // First of the reply rules with identity (DESIGN section 11): who sent it, then the rest.
+      const principal = await this.auth.authenticate({
+        authorization: headerOf(msg, AUTHORIZATION_HEADER),
+        actor: headerOf(msg, ACTOR_HEADER),
+      });
       body = bodyOf(msg);
-      outcome = await this.replies.apply(tx, ingressCommand(target, body));
+      outcome = await this.replies.apply(tx, ingressCommand(target, body, principal));
     } catch (err) {
       if (!(err instanceof GatehouseError)) throw err;
+      // The identity provider could not be asked: retried later, not refused.
+      if (err.code === ErrorCode.SERVICE_UNAVAILABLE) throw err;
       outcome = { ok: false, error: err };
     }
     if (outcome.ok) {
@@ -110,6 +138,8 @@ export class HumanIngressHandler implements MessageHandler {
       return;
     }
     const { error } = outcome;
+    // Refused before its body was read (401): the body still names its dedupe key for the report.
+    body ??= parsedOrUndefined(msg);
     this.metrics.refused('jetstream', error);
     this.logger.warn({
       msg: 'bus reply refused',

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { ErrorCode, GatehouseError } from '@gatehouse/contracts';
+import { ANONYMOUS } from '@gatehouse/identity';
 import { ingressCommand, parseHumanSubject } from './human-ingress.handler';
 
 const wid = randomUUID();
@@ -25,18 +26,18 @@ describe('parseHumanSubject', () => {
 
 describe('ingressCommand', () => {
   it('takes run and gate from the subject, topic human:<g>, origin jetstream by default', () => {
-    const cmd = ingressCommand(target, { payload: { choice: 'yes' }, dedupeKey: 'k1' });
+    const cmd = ingressCommand(target, { payload: { choice: 'yes' }, dedupeKey: 'k1' }, ANONYMOUS);
     expect(cmd).toMatchObject({
       workflowId: wid,
       gateKey: 'approve-plan',
       topic: 'human:approve-plan',
       origin: 'jetstream',
-      actor: null,
+      actor: 'anonymous',
       dedupeKey: 'k1',
     });
   });
 
-  it('keeps origin and actor from the body, and accepts a forwarded HitlEvent body that agrees with the subject', () => {
+  it('keeps origin from the body, takes the actor from the principal, and accepts a forwarded HitlEvent body', () => {
     const body = {
       workflowId: wid,
       gateKey: 'approve-plan',
@@ -46,7 +47,8 @@ describe('ingressCommand', () => {
       origin: 'ci-bot',
       actor: 'bob',
     };
-    expect(ingressCommand(target, body)).toMatchObject({ origin: 'ci-bot', actor: 'bob' });
+    const principal = { id: 'key:k-1', kind: 'key' as const, name: 'ci', roles: [] };
+    expect(ingressCommand(target, body, principal)).toMatchObject({ origin: 'ci-bot', actor: 'key:k-1' });
   });
 
   it.each([
@@ -85,6 +87,6 @@ describe('ingressCommand', () => {
       ErrorCode.GATE_NOT_FOUND,
     ],
   ])('%s -> %s', (_n, t, body, code) => {
-    expect(codeOf(() => ingressCommand(t, body))).toBe(code);
+    expect(codeOf(() => ingressCommand(t, body, ANONYMOUS))).toBe(code);
   });
 });

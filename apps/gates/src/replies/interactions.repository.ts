@@ -10,6 +10,7 @@ export interface InteractionFields {
   payloadHash: string;
   origin: string;
   actor: string | null;
+  onBehalfOf: string | null;
 }
 
 export interface NewInteraction extends InteractionFields {
@@ -19,8 +20,8 @@ export interface NewInteraction extends InteractionFields {
 }
 
 export function interactionFields(cmd: InteractionFields): InteractionFields {
-  const { topic, dedupeKey, payload, payloadHash, origin, actor } = cmd;
-  return { topic, dedupeKey, payload, payloadHash, origin, actor };
+  const { topic, dedupeKey, payload, payloadHash, origin, actor, onBehalfOf } = cmd;
+  return { topic, dedupeKey, payload, payloadHash, origin, actor, onBehalfOf };
 }
 
 /** SQL on the interaction ledger `gates.human_interactions` (accepted replies only). */
@@ -33,21 +34,21 @@ export class InteractionsRepository {
     gateKey: string,
     dedupeKey: string,
   ): Promise<RecordedReply | undefined> {
-    const rows = await queryRows<{ topic: string; payload_hash: string }>(
+    const rows = await queryRows<{ topic: string; payload_hash: string; actor: string | null }>(
       db,
-      `SELECT topic, payload_hash FROM gates.human_interactions
+      `SELECT topic, payload_hash, actor FROM gates.human_interactions
        WHERE workflow_id = $1 AND gate_key = $2 AND dedupe_key = $3`,
       [workflowId, gateKey, dedupeKey],
     );
-    return rows[0] ? { topic: rows[0].topic, payloadHash: rows[0].payload_hash } : undefined;
+    return rows[0] ? { topic: rows[0].topic, payloadHash: rows[0].payload_hash, actor: rows[0].actor } : undefined;
   }
 
   async insert(db: Db, row: NewInteraction): Promise<void> {
     await execute(
       db,
       `INSERT INTO gates.human_interactions
-         (workflow_id, gate_key, topic, dedupe_key, payload, payload_hash, origin, actor, created_at)
-       VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8, $9)`,
+         (workflow_id, gate_key, topic, dedupe_key, payload, payload_hash, origin, actor, on_behalf_of, created_at)
+       VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8, $9, $10)`,
       [
         row.workflowId,
         row.gateKey,
@@ -57,6 +58,7 @@ export class InteractionsRepository {
         row.payloadHash,
         row.origin,
         row.actor,
+        row.onBehalfOf,
         row.at,
       ],
     );

@@ -40,6 +40,7 @@ describe('parseReplyCommand', () => {
       dedupeKey: 'dk-1',
       origin: 'rest',
       actor: null,
+      onBehalfOf: null,
     });
     expect(cmd.payloadHash).toMatch(/^[a-f0-9]{64}$/);
   });

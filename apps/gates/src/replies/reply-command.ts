@@ -32,6 +32,11 @@ class ReplyCommandDto extends GateReplyDto {
   @IsString()
   @MaxLength(200)
   actor?: string | null;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  onBehalfOf?: string | null;
 }
 
 /** A reply that passed every check that needs no database. */
@@ -44,7 +49,10 @@ export interface ReplyCommand {
   payloadHash: string;
   dedupeKey: string;
   origin: string;
+  /** The authenticated principal's id; part of what makes a replay a replay. */
   actor: string | null;
+  /** The person a signed source relayed the reply for. */
+  onBehalfOf: string | null;
 }
 
 /**
@@ -74,5 +82,6 @@ export function parseReplyCommand(raw: unknown): ReplyCommand {
     dedupeKey: cmd.dedupeKey,
     origin: cmd.origin,
     actor: cmd.actor ?? null,
+    onBehalfOf: cmd.onBehalfOf ?? null,
   };
 }

@@ -29,6 +29,7 @@ interface RawSnapshot {
   root_gate_key: string;
   recorded_topic: string | null;
   recorded_payload_hash: string | null;
+  recorded_actor: string | null;
 }
 
 /** The database clock to the millisecond, as JavaScript's toISOString prints it. */
@@ -45,7 +46,7 @@ export class ReplyFastPathRepository {
     const [r] = await queryRows<RawSnapshot>(
       db,
       `SELECT g.state, g.choices, g.policy, COALESCE(g.root_gate_key, g.gate_key) AS root_gate_key,
-              h.topic AS recorded_topic, h.payload_hash AS recorded_payload_hash
+              h.topic AS recorded_topic, h.payload_hash AS recorded_payload_hash, h.actor AS recorded_actor
        FROM gates.gates g
        LEFT JOIN gates.human_interactions h
          ON h.workflow_id = g.workflow_id AND h.gate_key = g.gate_key AND h.dedupe_key = $3
@@ -57,7 +58,7 @@ export class ReplyFastPathRepository {
       gate: { state: r.state, choices: r.choices, policy: r.policy, rootGateKey: r.root_gate_key },
       recorded:
         r.recorded_topic !== null && r.recorded_payload_hash !== null
-          ? { topic: r.recorded_topic, payloadHash: r.recorded_payload_hash }
+          ? { topic: r.recorded_topic, payloadHash: r.recorded_payload_hash, actor: r.recorded_actor }
           : undefined,
     };
   }
@@ -79,6 +80,7 @@ export class ReplyFastPathRepository {
       ledger.payloadHash,
       ledger.origin,
       ledger.actor,
+      ledger.onBehalfOf,
     ];
     const param = (value: unknown): string => {
       params.push(value);
@@ -104,8 +106,9 @@ export class ReplyFastPathRepository {
          RETURNING closed_at, to_char(closed_at AT TIME ZONE 'UTC', ${ISO_MS}) AS at
        ), ledger AS (
          INSERT INTO gates.human_interactions
-           (workflow_id, gate_key, topic, dedupe_key, payload, payload_hash, origin, actor, created_at)
-         SELECT $1::uuid, $2::text, $3::text, $4::text, $5::jsonb, $6::text, $7::text, $8::text, won.closed_at FROM won
+           (workflow_id, gate_key, topic, dedupe_key, payload, payload_hash, origin, actor, on_behalf_of, created_at)
+         SELECT $1::uuid, $2::text, $3::text, $4::text, $5::jsonb, $6::text, $7::text, $8::text, $9::text, won.closed_at
+         FROM won
        ), events AS (
          INSERT INTO gates.workflow_events (workflow_id, key, value, audit_key)
          SELECT $1::uuid, e.key, e.value || jsonb_build_object('at', won.at), e.audit_key

@@ -15,10 +15,16 @@ const gate = (state: GateState, requireRationale = false): GateFacts => ({
 const reply = (over: Partial<IncomingReply> = {}): IncomingReply => ({
   topic: TOPIC,
   payloadHash: H1,
+  actor: 'key:alice',
   choice: 'yes',
   ...over,
 });
-const recorded = (over: Partial<RecordedReply> = {}): RecordedReply => ({ topic: TOPIC, payloadHash: H1, ...over });
+const recorded = (over: Partial<RecordedReply> = {}): RecordedReply => ({
+  topic: TOPIC,
+  payloadHash: H1,
+  actor: 'key:alice',
+  ...over,
+});
 
 describe('judgeReply (DESIGN section 3, in order)', () => {
   it('unknown gate is not-found, whatever else is wrong', () => {
@@ -66,6 +72,14 @@ describe('judgeReply (DESIGN section 3, in order)', () => {
     expect(judgeReply(gate(GateState.TIMED_OUT), recorded({ payloadHash: H2 }), reply())).toEqual({ kind: 'conflict' });
   });
 
+  it('same key and payload from another principal is a conflict (drift), not a replay (section 11)', () => {
+    expect(judgeReply(gate(GateState.RECEIVED), recorded({ actor: 'key:bob' }), reply())).toEqual({ kind: 'conflict' });
+    expect(judgeReply(gate(GateState.PENDING), recorded({ actor: null }), reply())).toEqual({ kind: 'conflict' });
+    expect(
+      judgeReply(gate(GateState.RECEIVED), recorded({ actor: 'anonymous' }), reply({ actor: 'anonymous' })),
+    ).toEqual({ kind: 'duplicate', state: GateState.RECEIVED });
+  });
+
   it('a new key on a gate that left PENDING is late', () => {
     for (const state of [GateState.RECEIVED, GateState.TIMED_OUT, GateState.CANCELLED]) {
       expect(judgeReply(gate(state), undefined, reply())).toEqual({ kind: 'late', state });
@@ -89,12 +103,17 @@ describe('judgeReply (DESIGN section 3, in order)', () => {
       { nil: undefined },
     );
     const arbRecorded = fc.option(
-      fc.record({ topic: fc.constantFrom(TOPIC, 'human:x'), payloadHash: fc.constantFrom(H1, H2) }),
+      fc.record({
+        topic: fc.constantFrom(TOPIC, 'human:x'),
+        payloadHash: fc.constantFrom(H1, H2),
+        actor: fc.constantFrom('key:a', 'key:b', null),
+      }),
       { nil: undefined },
     );
     const arbReply = fc.record({
       topic: fc.constantFrom(TOPIC, 'human:x'),
       payloadHash: fc.constantFrom(H1, H2),
+      actor: fc.constantFrom('key:a', 'key:b', null),
       choice: fc.constantFrom('yes', 'no', 'maybe', ''),
       rationale: fc.option(fc.constantFrom('', ' ', 'why'), { nil: undefined }),
     });
@@ -107,7 +126,9 @@ describe('judgeReply (DESIGN section 3, in order)', () => {
           expect(r).toBeUndefined();
           expect(['yes', 'no']).toContain(rep.choice);
         }
-        if (v.kind === 'duplicate') expect(r).toEqual({ topic: rep.topic, payloadHash: rep.payloadHash });
+        if (v.kind === 'duplicate') {
+          expect(r).toEqual({ topic: rep.topic, payloadHash: rep.payloadHash, actor: rep.actor });
+        }
         expect(err === undefined).toBe(v.kind === 'accept' || v.kind === 'duplicate');
       }),
     );

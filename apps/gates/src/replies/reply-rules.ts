@@ -18,11 +18,13 @@ export interface GateFacts {
 export interface RecordedReply {
   topic: string;
   payloadHash: string;
+  actor: string | null;
 }
 
 export interface IncomingReply {
   topic: string;
   payloadHash: string;
+  actor: string | null;
   choice: string;
   rationale?: string | null;
 }
@@ -39,8 +41,9 @@ export type ReplyVerdict =
 /**
  * DESIGN section 3, in its order, for a reply whose shape already passed: unknown gate (404);
  * a choice outside the prompt or a missing required rationale (400); an exact replay of the
- * recorded reply (200, duplicate, even on a closed gate); the same dedupe key with another payload
- * or topic (409 DEDUPE_CONFLICT); a gate no longer PENDING (409 GATE_CLOSED); else accepted.
+ * recorded reply (200, duplicate, even on a closed gate); the same dedupe key with another payload,
+ * topic or actor (409 DEDUPE_CONFLICT: a replay must come from the principal who made the reply);
+ * a gate no longer PENDING (409 GATE_CLOSED); else accepted.
  */
 export function judgeReply(
   gate: GateFacts | undefined,
@@ -52,7 +55,8 @@ export function judgeReply(
   if (!choice) return { kind: 'invalid-choice', allowed: gate.choices.map((c) => c.value) };
   if (gate.policy.requireRationale && !reply.rationale?.trim()) return { kind: 'rationale-required' };
   if (recorded) {
-    const same = recorded.payloadHash === reply.payloadHash && recorded.topic === reply.topic;
+    const same =
+      recorded.payloadHash === reply.payloadHash && recorded.topic === reply.topic && recorded.actor === reply.actor;
     return same ? { kind: 'duplicate', state: gate.state } : { kind: 'conflict' };
   }
   if (gate.state !== GateState.PENDING) return { kind: 'late', state: gate.state };
@@ -80,7 +84,7 @@ export function verdictError(
     case 'conflict':
       return new GatehouseError(
         ErrorCode.DEDUPE_CONFLICT,
-        `dedupeKey ${dedupeKey} was already used on gate ${gateKey} with a different payload or topic`,
+        `dedupeKey ${dedupeKey} was already used on gate ${gateKey} with a different payload, topic or actor`,
       );
     case 'late':
       return new GatehouseError(ErrorCode.GATE_CLOSED, `gate ${gateKey} is ${v.state} and takes no new reply`);

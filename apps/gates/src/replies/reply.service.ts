@@ -31,6 +31,7 @@ export type ReplyOutcome = { ok: true; result: GateReplyResult } | { ok: false; 
 const incomingOf = (cmd: ReplyCommand): IncomingReply => ({
   topic: cmd.topic,
   payloadHash: cmd.payloadHash,
+  actor: cmd.actor,
   choice: cmd.payload.choice,
   rationale: cmd.payload.rationale,
 });
@@ -137,6 +138,7 @@ export class ReplyService {
           {
             recordedTopic: recorded?.topic,
             recordedPayloadHash: recorded?.payloadHash,
+            recordedActor: recorded?.actor,
           },
         );
         break;
@@ -187,6 +189,7 @@ export class ReplyService {
       dedupeKey: cmd.dedupeKey,
       origin: cmd.origin,
       actor: cmd.actor,
+      onBehalfOf: cmd.onBehalfOf,
       payloadHash: cmd.payloadHash,
       topic: cmd.topic,
       at: gate.now,

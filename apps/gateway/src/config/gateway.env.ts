@@ -1,11 +1,21 @@
-import { IsBoolean, IsInt, Max, Min } from 'class-validator';
-import { BoolFromEnv, PolicyEnv } from '@gatehouse/contracts';
+import { IsBoolean, IsInt, IsString, Max, Min, ValidateBy } from 'class-validator';
+import { BoolFromEnv } from '@gatehouse/contracts';
+import { AuthEnv, signedSourcesFileProblem } from '@gatehouse/identity';
+
+const IsSignedSourcesFile = () =>
+  ValidateBy({
+    name: 'isSignedSourcesFile',
+    validator: {
+      validate: (value: unknown) => signedSourcesFileProblem(value) === undefined,
+      defaultMessage: (args) => signedSourcesFileProblem(args?.value) ?? 'invalid INGRESS_SOURCES_FILE',
+    },
+  });
 
 /**
  * Settings of the HTTP gateway (validated at start; a bad value stops the process). GATE_POLICY_FILE
- * (PolicyEnv) gives the declared recipes of the recipe law.
+ * (PolicyEnv, through AuthEnv) gives the declared recipes of the recipe law.
  */
-export class GatewayEnv extends PolicyEnv {
+export class GatewayEnv extends AuthEnv {
   @IsInt()
   @Min(1)
   @Max(65535)
@@ -33,4 +43,29 @@ export class GatewayEnv extends PolicyEnv {
   @Min(1)
   @Max(1000000)
   LONG_POLL_MAX_WAITERS = 10000;
+
+  /**
+   * How long a verified (or refused) API key is remembered, in ms. Bounded by 5 s: a revoked key
+   * stops working on every replica within that time.
+   */
+  @IsInt()
+  @Min(0)
+  @Max(5000)
+  AUTH_KEY_CACHE_MS = 2000;
+
+  /** Failed authentications one client address may make per window before it is answered 429. */
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  AUTH_FAILURE_LIMIT = 30;
+
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  AUTH_FAILURE_WINDOW_S = 60;
+
+  /** YAML or JSON list of the external receiver's signed sources (docs/security.md); empty: none. */
+  @IsString()
+  @IsSignedSourcesFile()
+  INGRESS_SOURCES_FILE = '';
 }

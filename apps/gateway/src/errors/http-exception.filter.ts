@@ -12,6 +12,12 @@ export interface HttpReply {
   send(body: unknown): unknown;
 }
 
+/** RATE_LIMITED carries its wait in `details.retryAfterS`. */
+function retryAfterS(details: unknown): number {
+  const s = (details as { retryAfterS?: unknown } | undefined)?.retryAfterS;
+  return typeof s === 'number' && Number.isInteger(s) && s > 0 ? s : 1;
+}
+
 /** The gateway's single exception filter: every error leaves as `{error, message, details?}`. */
 @Catch()
 export class HttpExceptionFilter implements ExceptionFilter {
@@ -33,6 +39,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
       return;
     }
     if (status === 503) res.header('Retry-After', '1');
+    if (status === 429) res.header('Retry-After', String(retryAfterS(body.details)));
     res.status(status).send(body);
   }
 }

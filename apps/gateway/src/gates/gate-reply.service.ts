@@ -13,6 +13,7 @@ import {
   type HitlEventDto,
   type ReplyPayloadDto,
 } from '@gatehouse/contracts';
+import type { Principal } from '@gatehouse/identity';
 import { parseGateKey } from '../params/gate-params';
 import { requireRunId } from '../params/run-id';
 import { GatesClient } from '../rpc/gates.client';
@@ -34,7 +35,7 @@ export class GateReplyService {
   ) {}
 
   /** POST /api/runs/:wid/gates/:g/reply (the gate key was checked by its pipe). */
-  async reply(wid: string, gateKey: string, dto: GateReplyDto): Promise<GateReplyResult> {
+  async reply(wid: string, gateKey: string, dto: GateReplyDto, principal: Principal): Promise<GateReplyResult> {
     return this.send({
       workflowId: requireRunId(wid),
       gateKey,
@@ -42,15 +43,16 @@ export class GateReplyService {
       payload: dto.payload,
       dedupeKey: dto.dedupeKey,
       origin: ReplyOrigin.REST,
-      actor: null,
+      actor: principal.id,
     });
   }
 
   /**
    * POST /api/events/hitl. Checks that need no lookup come first: the gate key (400), the run id's form
-   * (404), the topic (409); then the reply rules.
+   * (404), the topic (409); then the reply rules. The actor is the principal; the body's `actor` is
+   * kept only when a signed source relays for that person (`onBehalfOf`), and ignored otherwise.
    */
-  async hitl(dto: HitlEventDto): Promise<GateReplyResult> {
+  async hitl(dto: HitlEventDto, principal: Principal): Promise<GateReplyResult> {
     const gateKey = parseGateKey(dto.gateKey);
     const workflowId = requireRunId(dto.workflowId);
     if (dto.topic !== topics.human(gateKey)) {
@@ -66,7 +68,8 @@ export class GateReplyService {
       payload: dto.payload,
       dedupeKey: dto.dedupeKey,
       origin: dto.origin ?? ReplyOrigin.WEBHOOK,
-      actor: dto.actor ?? null,
+      actor: principal.id,
+      onBehalfOf: principal.kind === 'source' ? (dto.actor ?? null) : null,
     });
   }
 
@@ -75,9 +78,10 @@ export class GateReplyService {
    * (`approve-plan`, or the successor waiting after it escalated), with a dedupe key derived from the run. When the plan gate is no longer pending the answer is 409 NO_PENDING_GATE
    * and nothing is written, except when the reply that closed it was this bridge's own (same dedupe key):
    * then the call is a replay and goes through the reply rules, which answer `duplicate: true` for the same
-   * payload (or DEDUPE_CONFLICT for different notes), so retrying a bridge call is safe.
+   * payload (or DEDUPE_CONFLICT for different notes), so retrying a bridge call is safe. The actor is
+   * the principal: `approvedBy` is still required by the legacy body but records nothing.
    */
-  async approvePlan(wid: string, dto: ApprovePlanDto): Promise<GateReplyResult> {
+  async approvePlan(wid: string, dto: ApprovePlanDto, principal: Principal): Promise<GateReplyResult> {
     const workflowId = requireRunId(wid);
     const dedupeKey = bridgeDedupeKey(workflowId);
     const gateKey = await this.planGateFor(workflowId, dedupeKey);
@@ -91,7 +95,7 @@ export class GateReplyService {
         payload,
         dedupeKey,
         origin: ReplyOrigin.BRIDGE,
-        actor: dto.approvedBy,
+        actor: principal.id,
       });
     } catch (err) {
       // Decided by someone else between the two calls.

@@ -10,6 +10,8 @@ import {
   type GateReplyResult,
   type GateSummary,
 } from '@gatehouse/contracts';
+import type { Principal } from '@gatehouse/identity';
+import { CurrentPrincipal } from '../auth/principal.decorator';
 import { ApiAnswer, ApiErrors } from '../openapi/api-answers';
 import { BODY_ERRORS, REPLY_ERRORS } from '../openapi/route-errors';
 import { GateKeyPipe, TimeoutS } from '../params/gate-params';
@@ -76,8 +78,9 @@ export class GatesController {
     @Param('wid') wid: string,
     @Param('g', GateKeyPipe) gateKey: string,
     @Body() dto: GateReplyDto,
+    @CurrentPrincipal() principal: Principal,
   ): Promise<GateReplyResult> {
-    return this.replies.reply(wid, gateKey, dto);
+    return this.replies.reply(wid, gateKey, dto, principal);
   }
 
   @Post('approve-plan')
@@ -91,7 +94,11 @@ export class GatesController {
     ErrorCode.GATE_CLOSED,
     ErrorCode.SERVICE_UNAVAILABLE,
   )
-  approvePlan(@Param('wid') wid: string, @Body() dto: ApprovePlanDto): Promise<GateReplyResult> {
-    return this.replies.approvePlan(wid, dto);
+  approvePlan(
+    @Param('wid') wid: string,
+    @Body() dto: ApprovePlanDto,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<GateReplyResult> {
+    return this.replies.approvePlan(wid, dto, principal);
   }
 }

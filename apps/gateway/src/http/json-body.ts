@@ -58,12 +58,21 @@ export function parseJsonBody(text: string): unknown {
   }
 }
 
+/** Sees the raw text of a body before it is parsed (a signature check); throws to refuse it. */
+export type RawBodyCheck = (req: IncomingMessage, raw: string) => void;
+
 /** Replaces Fastify's body parsers with the one above, for every JSON media type and nothing else. */
-export function registerJsonBodyParser(fastify: FastifyInstance): void {
+export function registerJsonBodyParser(fastify: FastifyInstance, check?: RawBodyCheck): void {
   fastify.removeAllContentTypeParsers();
-  const parse = (_req: unknown, body: string | Buffer, done: (err: Error | null, body?: unknown) => void) => {
+  const parse = (
+    req: { raw: IncomingMessage },
+    body: string | Buffer,
+    done: (err: Error | null, body?: unknown) => void,
+  ) => {
     try {
-      done(null, parseJsonBody(typeof body === 'string' ? body : body.toString('utf8')));
+      const text = typeof body === 'string' ? body : body.toString('utf8');
+      check?.(req.raw, text);
+      done(null, parseJsonBody(text));
     } catch (err) {
       done(err as Error);
     }

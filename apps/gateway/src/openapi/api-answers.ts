@@ -1,11 +1,27 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiResponse } from '@nestjs/swagger';
+import type { ResponseObject } from '@nestjs/swagger';
 import { ERROR_STATUS, type ErrorCode } from '@gatehouse/contracts';
 import { ref } from './view-schemas';
 
 /** The success answer of an operation, by the name of its schema in VIEW_SCHEMAS. */
 export function ApiAnswer(status: number, schema: string, description: string): MethodDecorator {
   return ApiResponse({ status, description, content: { 'application/json': { schema: ref(schema) } } });
+}
+
+/** The answer of one error status: an ErrorBody whose `error` is one of `listed`. */
+export function errorAnswer(status: number, listed: ErrorCode[]): ResponseObject {
+  return {
+    description: listed.join(', '),
+    ...(status === 503 || status === 429
+      ? { headers: { 'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer' } } } }
+      : {}),
+    content: {
+      'application/json': {
+        schema: { allOf: [ref('ErrorBody'), { type: 'object', properties: { error: { enum: listed } } }] },
+      },
+    },
+  };
 }
 
 /**
@@ -16,19 +32,6 @@ export function ApiErrors(...codes: ErrorCode[]): MethodDecorator {
   const byStatus = new Map<number, ErrorCode[]>();
   for (const code of codes) byStatus.set(ERROR_STATUS[code], [...(byStatus.get(ERROR_STATUS[code]) ?? []), code]);
   return applyDecorators(
-    ...[...byStatus].map(([status, listed]) =>
-      ApiResponse({
-        status,
-        description: listed.join(', '),
-        ...(status === 503
-          ? { headers: { 'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer' } } } }
-          : {}),
-        content: {
-          'application/json': {
-            schema: { allOf: [ref('ErrorBody'), { type: 'object', properties: { error: { enum: listed } } }] },
-          },
-        },
-      }),
-    ),
+    ...[...byStatus].map(([status, listed]) => ApiResponse({ status, ...errorAnswer(status, listed) })),
   );
 }

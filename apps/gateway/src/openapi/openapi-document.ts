@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { addAuthentication } from './authentication-answers';
 import { bodySchemas } from './body-schemas';
 import { SCHEMA_REF_PREFIX, VIEW_SCHEMAS } from './view-schemas';
 
@@ -23,5 +24,6 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const components = (document.components ??= {});
   const bodies = bodySchemas(SCHEMA_REF_PREFIX, Object.keys(components.schemas ?? {}));
   components.schemas = { ...components.schemas, ...bodies, ...VIEW_SCHEMAS };
+  addAuthentication(document);
   return document;
 }

@@ -1,6 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import {
   rpc,
+  type ApiKeyView,
+  type CreateApiKeyCommand,
+  type RevokeApiKeyRequest,
+  type VerifiedApiKey,
+  type VerifyApiKeyRequest,
   type GateDetail,
   type GateGetRequest,
   type GateReplyCommand,
@@ -32,6 +37,23 @@ export class GatesClient {
   /** The pending `approve-plan` gate; NO_PENDING_GATE when it exists but is closed, GATE_NOT_FOUND when absent. */
   pendingPlanGate(workflowId: string): Promise<GateSummary> {
     return this.rpc.send(rpc.gates.pendingPlanGate, { workflowId } satisfies PendingPlanGateRequest);
+  }
+
+  createKey(command: CreateApiKeyCommand): Promise<ApiKeyView> {
+    return this.rpc.send(rpc.gates.keys.create, command);
+  }
+
+  listKeys(): Promise<ApiKeyView[]> {
+    return this.rpc.send(rpc.gates.keys.list, {});
+  }
+
+  revokeKey(request: RevokeApiKeyRequest): Promise<ApiKeyView> {
+    return this.rpc.send(rpc.gates.keys.revoke, request);
+  }
+
+  /** UNAUTHENTICATED when no active key has this digest. */
+  verifyKey(request: VerifyApiKeyRequest): Promise<VerifiedApiKey> {
+    return this.rpc.send(rpc.gates.keys.verify, request);
   }
 
   health(timeoutMs: number): Promise<HealthReply> {

@@ -5,7 +5,7 @@ import {
   type CreateIntentResult,
   type HealthReply,
   type RunView,
-  type StartRunDto,
+  type StartRunCommand,
   type StartRunResult,
 } from '@gatehouse/contracts';
 import { RpcClientService, type SendOptions } from './rpc-client.service';
@@ -19,7 +19,7 @@ export class RunsClient {
     return this.rpc.send(rpc.runs.createIntent, dto);
   }
 
-  startRun(dto: StartRunDto): Promise<StartRunResult> {
+  startRun(dto: StartRunCommand): Promise<StartRunResult> {
     return this.rpc.send(rpc.runs.startRun, dto);
   }
 

@@ -2,6 +2,8 @@ import { Body, Controller, Get, HttpCode, Param, Post, Res } from '@nestjs/commo
 import { ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { ErrorCode, StartRunDto, type RunView } from '@gatehouse/contracts';
+import type { Principal } from '@gatehouse/identity';
+import { CurrentPrincipal } from '../auth/principal.decorator';
 import { ApiAnswer, ApiErrors } from '../openapi/api-answers';
 import { BODY_ERRORS } from '../openapi/route-errors';
 import { ref } from '../openapi/view-schemas';
@@ -27,8 +29,8 @@ export class RunsController {
     ErrorCode.INTENT_NOT_FOUND,
     ErrorCode.SERVICE_UNAVAILABLE,
   )
-  start(@Body() dto: StartRunDto): Promise<{ workflowID: string }> {
-    return this.runs.startRun(dto);
+  start(@Body() dto: StartRunDto, @CurrentPrincipal() principal: Principal): Promise<{ workflowID: string }> {
+    return this.runs.startRun(dto, principal);
   }
 
   @Get(':wid')

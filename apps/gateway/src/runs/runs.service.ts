@@ -8,6 +8,7 @@ import {
   type StartRunDto,
 } from '@gatehouse/contracts';
 import { PolicyFileService } from '@gatehouse/messaging';
+import type { Principal } from '@gatehouse/identity';
 import type { GatewayEnv } from '../config/gateway.env';
 import { requireRunId } from '../params/run-id';
 import { RunsClient } from '../rpc/runs.client';
@@ -29,9 +30,9 @@ export class RunsService {
   }
 
   /** The queue, partition and recipe laws answer here, fast; the runs service checks them again. */
-  async startRun(dto: StartRunDto): Promise<{ workflowID: string }> {
+  async startRun(dto: StartRunDto, principal: Principal): Promise<{ workflowID: string }> {
     checkRunLaws(dto, this.partitionRequired, this.policy.recipes);
-    const { workflowID } = await this.runs.startRun(dto);
+    const { workflowID } = await this.runs.startRun({ ...dto, requestedBy: principal.id });
     return { workflowID };
   }
 

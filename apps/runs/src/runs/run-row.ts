@@ -41,6 +41,7 @@ export interface RunRow {
   tasks_dispatched: number;
   tasks_done: number;
   version: number;
+  requested_by: string | null;
   created_at: Date;
   updated_at: Date;
 }

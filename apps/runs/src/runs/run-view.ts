@@ -15,6 +15,7 @@ export function toRunView(run: RunRow): RunView {
     recipeName: run.recipe_name,
     workload: run.workload,
     tasks: { total: run.tasks_total, dispatched: run.tasks_dispatched, done: run.tasks_done },
+    requestedBy: run.requested_by ?? null,
     createdAt: run.created_at.toISOString(),
     updatedAt: run.updated_at.toISOString(),
   };

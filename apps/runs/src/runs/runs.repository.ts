@@ -10,6 +10,8 @@ export interface NewRun {
   queuePartitionKey: string;
   recipeName: string;
   workload: Workload;
+  /** The principal who started the run (null when unknown: runs started before identity existed). */
+  requestedBy: string | null;
 }
 
 /** What a pipeline step may change on a run. */
@@ -54,10 +56,19 @@ export class RunsRepository {
   insert(db: Db, run: NewRun): Promise<RunRow | null> {
     return queryOne<RunRow>(
       db,
-      `INSERT INTO runs.runs (id, status, next_action, queue_name, queue_partition_key, recipe_name, workload, tasks_total)
-       VALUES ($1, 'ENQUEUED', 'NONE', $2, $3, $4, $5::jsonb, $6)
+      `INSERT INTO runs.runs
+         (id, status, next_action, queue_name, queue_partition_key, recipe_name, workload, tasks_total, requested_by)
+       VALUES ($1, 'ENQUEUED', 'NONE', $2, $3, $4, $5::jsonb, $6, $7)
        ON CONFLICT (id) DO NOTHING RETURNING *`,
-      [run.id, run.queueName, run.queuePartitionKey, run.recipeName, JSON.stringify(run.workload), run.workload.steps],
+      [
+        run.id,
+        run.queueName,
+        run.queuePartitionKey,
+        run.recipeName,
+        JSON.stringify(run.workload),
+        run.workload.steps,
+        run.requestedBy,
+      ],
     );
   }
 

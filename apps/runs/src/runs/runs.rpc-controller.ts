@@ -4,7 +4,7 @@ import {
   CreateIntentDto,
   ErrorCode,
   GatehouseError,
-  StartRunDto,
+  StartRunCommand,
   rpc,
   type CreateIntentResult,
   type RunView,
@@ -25,7 +25,7 @@ export class RunsRpcController {
 
   @MessagePattern(rpc.runs.startRun)
   startRun(@Payload() payload: unknown): Promise<StartRunResult> {
-    return this.runs.startRun(validateDto(StartRunDto, payload));
+    return this.runs.startRun(validateDto(StartRunCommand, payload));
   }
 
   @MessagePattern(rpc.runs.getRun)

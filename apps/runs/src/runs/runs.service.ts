@@ -11,7 +11,7 @@ import {
   type CreateIntentDto,
   type CreateIntentResult,
   type RunView,
-  type StartRunDto,
+  type StartRunCommand,
   type StartRunResult,
 } from '@gatehouse/contracts';
 import { OutboxService, PolicyFileService } from '@gatehouse/messaging';
@@ -47,7 +47,7 @@ export class RunsService {
    * Starts the intent's run once: the run row and its first step message commit together.
    * Starting it again answers the same id and changes nothing.
    */
-  async startRun(dto: StartRunDto): Promise<StartRunResult> {
+  async startRun(dto: StartRunCommand): Promise<StartRunResult> {
     const partition = checkRunLaws(dto, this.config.get('SBX_QUEUE_PARTITION', { infer: true }), this.policy.recipes);
     if (!isUuid(dto.intentId)) throw intentNotFound(dto.intentId);
     return this.outbox.transaction(async (tx) => {
@@ -63,6 +63,7 @@ export class RunsService {
           steps: dto.workload.steps,
           sandboxMinutes: dto.workload.sandboxMinutes,
         },
+        requestedBy: dto.requestedBy ?? null,
       });
       if (run) await this.outbox.write(tx, stepMessage(run, StepId.COMPILE), runUpdatedMessage(run));
       return { workflowID: intent.id, created: run !== null };

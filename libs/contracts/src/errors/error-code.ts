@@ -4,6 +4,12 @@
  */
 export enum ErrorCode {
   VALIDATION_FAILED = 'VALIDATION_FAILED',
+  /** No credential, or one that is malformed, unknown, revoked, expired or from a foreign issuer. */
+  UNAUTHENTICATED = 'UNAUTHENTICATED',
+  /** The principal is known but lacks the role the action needs. */
+  FORBIDDEN = 'FORBIDDEN',
+  /** Too many failed authentications from one client; wait `Retry-After` seconds. */
+  RATE_LIMITED = 'RATE_LIMITED',
   INVALID_JSON = 'INVALID_JSON',
   PAYLOAD_TOO_LARGE = 'PAYLOAD_TOO_LARGE',
   UNSUPPORTED_MEDIA_TYPE = 'UNSUPPORTED_MEDIA_TYPE',
@@ -15,6 +21,7 @@ export enum ErrorCode {
   UNKNOWN_RECIPE = 'UNKNOWN_RECIPE',
   INTENT_NOT_FOUND = 'INTENT_NOT_FOUND',
   RUN_NOT_FOUND = 'RUN_NOT_FOUND',
+  KEY_NOT_FOUND = 'KEY_NOT_FOUND',
   GATE_NOT_FOUND = 'GATE_NOT_FOUND',
   ROUTE_NOT_FOUND = 'ROUTE_NOT_FOUND',
   DEDUPE_CONFLICT = 'DEDUPE_CONFLICT',
@@ -31,6 +38,9 @@ export enum ErrorCode {
 /** Checked exhaustively by the compiler: adding a code without a status does not build. */
 export const ERROR_STATUS: { readonly [K in ErrorCode]: number } = {
   [ErrorCode.VALIDATION_FAILED]: 400,
+  [ErrorCode.UNAUTHENTICATED]: 401,
+  [ErrorCode.FORBIDDEN]: 403,
+  [ErrorCode.RATE_LIMITED]: 429,
   [ErrorCode.INVALID_JSON]: 400,
   [ErrorCode.PAYLOAD_TOO_LARGE]: 413,
   [ErrorCode.UNSUPPORTED_MEDIA_TYPE]: 415,
@@ -42,6 +52,7 @@ export const ERROR_STATUS: { readonly [K in ErrorCode]: number } = {
   [ErrorCode.UNKNOWN_RECIPE]: 400,
   [ErrorCode.INTENT_NOT_FOUND]: 404,
   [ErrorCode.RUN_NOT_FOUND]: 404,
+  [ErrorCode.KEY_NOT_FOUND]: 404,
   [ErrorCode.GATE_NOT_FOUND]: 404,
   [ErrorCode.ROUTE_NOT_FOUND]: 404,
   [ErrorCode.DEDUPE_CONFLICT]: 409,

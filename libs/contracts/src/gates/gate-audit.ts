@@ -6,6 +6,7 @@ export interface GateAuditEntry {
   dedupeKey?: string;
   origin?: string;
   actor?: string | null;
+  onBehalfOf?: string | null;
   payloadHash?: string;
   topic?: string;
   at: string;

@@ -23,6 +23,8 @@ export interface GateResult {
   dedupeKey: string;
   origin: string;
   actor: string | null;
+  /** Set when a signed source relayed the reply for this person (DESIGN section 10). */
+  onBehalfOf?: string | null;
   payloadHash: string;
   at: string;
 }
@@ -65,7 +67,10 @@ export interface GateReplyCommand {
   payload: ReplyPayloadDto;
   dedupeKey: string;
   origin: string;
+  /** The authenticated principal's id (DESIGN section 10); never chosen by a request body. */
   actor: string | null;
+  /** The person a signed source relays the reply for, as the source says. */
+  onBehalfOf?: string | null;
 }
 
 export interface GateReplyResult {

@@ -76,6 +76,13 @@ export const rpc = {
     reply: 'rpc.gates.reply',
     pendingPlanGate: 'rpc.gates.pending-plan-gate',
     health: 'rpc.gates.health',
+    /** API keys, owned by the gates service (DESIGN section 10). */
+    keys: {
+      create: 'rpc.gates.keys.create',
+      list: 'rpc.gates.keys.list',
+      revoke: 'rpc.gates.keys.revoke',
+      verify: 'rpc.gates.keys.verify',
+    },
   },
   escalation: {
     get: 'rpc.escalation.get',
@@ -86,6 +93,9 @@ export const rpc = {
 /** Queue group names: replicas of one service share each subscription. */
 export const SERVICE_NAMES = ['gateway', 'runs', 'gates', 'escalation'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
+
+/** Header carrying a reply's credential on `human.>` messages (as on HTTP). */
+export const AUTHORIZATION_HEADER = 'Authorization';
 
 /** Header carrying the correlation id across HTTP, request/reply and JetStream. */
 export const CORRELATION_HEADER = 'x-correlation-id';

@@ -81,6 +81,8 @@ export interface RunView {
   recipeName: string;
   workload: Workload;
   tasks: { total: number; dispatched: number; done: number };
+  /** The principal who started the run (DESIGN section 10); null for runs started before it was recorded. */
+  requestedBy: string | null;
   createdAt: string;
   updatedAt: string;
 }

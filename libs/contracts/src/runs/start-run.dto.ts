@@ -63,3 +63,15 @@ export interface StartRunResult {
   workflowID: string;
   created: boolean;
 }
+
+/**
+ * `rpc.runs.start-run`: the body plus the principal who asked, recorded on the run as its requester
+ * (self-approval is judged against it). The gateway fills it from the authenticated principal.
+ */
+export class StartRunCommand extends StartRunDto {
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  requestedBy?: string;
+}

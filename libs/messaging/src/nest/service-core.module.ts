@@ -39,7 +39,14 @@ export class ServiceCoreModule {
           pinoHttp: {
             level: config.get('LOG_LEVEL', { infer: true }),
             base: { service: options.service, pid: process.pid },
-            redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]'],
+            // Credentials never reach a log: bearer keys and tokens, cookies, webhook signatures.
+            redact: [
+              'req.headers.authorization',
+              'req.headers.cookie',
+              'req.headers["x-api-key"]',
+              'req.headers["webhook-signature"]',
+              'res.headers["set-cookie"]',
+            ],
             autoLogging: { ignore: (req) => isProbeRequest(req.url) },
           },
         }),
