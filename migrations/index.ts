@@ -5,6 +5,7 @@ import { CreateMessagingTables1763700000300 } from './1763700000300-createMessag
 import { OutboxQueueIndexAndAutovacuum1763700000400 } from './1763700000400-outboxQueueIndexAndAutovacuum';
 import { CreateSeedCompatibilityViews1763700001300 } from './1763700001300-createSeedCompatibilityViews';
 import { IdentityKeysAndActors1763700001800 } from './1763700001800-identityKeysAndActors';
+import { GateRiskAndApprovals1763700002000 } from './1763700002000-gateRiskAndApprovals';
 
 /** The one ordered sequence of migrations for every schema. Append new ones at the end. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   OutboxQueueIndexAndAutovacuum1763700000400,
   CreateSeedCompatibilityViews1763700001300,
   IdentityKeysAndActors1763700001800,
+  GateRiskAndApprovals1763700002000,
 ];

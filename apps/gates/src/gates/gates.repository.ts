@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { GateState, type GateChoice, type GatePolicy, type GateSummary } from '@gatehouse/contracts';
+import { GateState, type GateChoice, type GatePolicy, type GateSummary, type RiskLevel } from '@gatehouse/contracts';
 import { iso } from '../shared/time';
 import { queryRows, type Db } from '@gatehouse/persistence';
 
@@ -18,6 +18,10 @@ export interface GateRow {
   deadlineAt: string;
   openedAt: string;
   closedAt: string | null;
+  riskLevel: RiskLevel;
+  requiredApprovals: number;
+  approvalCount: number;
+  planHash: string | null;
 }
 
 export interface LockedGate extends GateRow {
@@ -38,6 +42,10 @@ interface RawGate {
   deadline_at: Date;
   opened_at: Date;
   closed_at: Date | null;
+  risk_level: RiskLevel;
+  required_approvals: number;
+  approval_count: number;
+  plan_hash: string | null;
   now?: Date;
 }
 
@@ -45,7 +53,7 @@ interface RawGate {
 const RUN_LIFECYCLE_LOCK_CLASS = 7_261_100;
 
 const COLUMNS =
-  'workflow_id, gate_key, COALESCE(root_gate_key, gate_key) AS root_gate_key, escalation_level, state, topic, recipe_name, choices, policy, deadline_at, opened_at, closed_at';
+  'workflow_id, gate_key, COALESCE(root_gate_key, gate_key) AS root_gate_key, escalation_level, state, topic, recipe_name, choices, policy, deadline_at, opened_at, closed_at, risk_level, required_approvals, approval_count, plan_hash';
 
 function toRow(r: RawGate): GateRow {
   return {
@@ -61,6 +69,10 @@ function toRow(r: RawGate): GateRow {
     deadlineAt: iso(r.deadline_at),
     openedAt: iso(r.opened_at),
     closedAt: r.closed_at ? iso(r.closed_at) : null,
+    riskLevel: r.risk_level,
+    requiredApprovals: r.required_approvals,
+    approvalCount: r.approval_count,
+    planHash: r.plan_hash,
   };
 }
 
@@ -74,6 +86,10 @@ export function toSummary(g: GateRow): GateSummary {
     deadlineAt: g.deadlineAt,
     openedAt: g.openedAt,
     closedAt: g.closedAt,
+    riskLevel: g.riskLevel,
+    requiredApprovals: g.requiredApprovals,
+    approvalCount: g.approvalCount,
+    planHash: g.planHash,
   };
 }
 

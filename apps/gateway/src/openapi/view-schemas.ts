@@ -5,6 +5,7 @@ import {
   EscalationStatus,
   GateState,
   NextAction,
+  RISK_LEVELS,
   RunStatus,
   StepId,
   TimeoutAction,
@@ -82,6 +83,10 @@ export const VIEW_SCHEMAS: Record<string, SchemaObject> = {
     deadlineAt: time,
     openedAt: time,
     closedAt: nullable(time),
+    riskLevel: { type: 'string', enum: [...RISK_LEVELS], description: 'The highest level that applies (policy)' },
+    requiredApprovals: { type: 'integer', minimum: 1, description: 'Distinct approvals that decide approve' },
+    approvalCount: { type: 'integer', minimum: 0, description: 'Approvals of the current plan version so far' },
+    planHash: nullable({ type: 'string', pattern: '^[a-f0-9]{64}$', description: 'The plan version decided on' }),
   }),
   GateList: { type: 'array', items: ref('GateSummary') },
   GateChoice: object({

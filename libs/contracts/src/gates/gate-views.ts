@@ -1,6 +1,7 @@
 import type { DecidedBy, Decision, GateChoice, GateEscalationInfo, GatePolicy, GateState } from '../abi/gate-abi';
 import type { EscalationSummary } from '../escalation/escalation-views';
 import type { ReplyPayloadDto } from './reply.dto';
+import type { RiskLevel } from './risk-level';
 
 /** The prompt stored under `ui:<g>`. */
 export interface GatePrompt {
@@ -46,6 +47,13 @@ export interface GateSummary {
   deadlineAt: string;
   openedAt: string;
   closedAt: string | null;
+  riskLevel: RiskLevel;
+  /** Distinct approvals that decide `approve`. */
+  requiredApprovals: number;
+  /** Approvals that count so far (of the current plan version). */
+  approvalCount: number;
+  /** The plan version the gate decides on (the prompt's, or a patched one); null before policy recorded it. */
+  planHash: string | null;
 }
 
 export interface GateDetail extends GateSummary {

@@ -5,3 +5,4 @@ export * from './gate-audit';
 export * from './gate-rpc';
 export * from './human-ingress.dto';
 export * from './sys-announcements';
+export * from './risk-level';
