@@ -85,6 +85,8 @@ export const GATE_RESULT_SCHEMA = {
     // A receiver's caller names its own origin (`external`); the surfaces' own are ReplyOrigin.
     origin: { type: 'string', minLength: 1 },
     actor: nullableString,
+    // The person a signed source relayed the reply for (DESIGN section 10).
+    onBehalfOf: nullableString,
     payloadHash: sha256Hex,
     at: instant,
   },
@@ -114,6 +116,7 @@ export const GATE_AUDIT_SCHEMA = {
     dedupeKey: { type: 'string' },
     origin: { type: 'string' },
     actor: nullableString,
+    onBehalfOf: nullableString,
     payloadHash: sha256Hex,
     topic: { type: 'string', pattern: `${TOPIC_PATTERNS.human}|${TOPIC_PATTERNS.sys}` },
     at: instant,
