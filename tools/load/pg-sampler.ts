@@ -73,6 +73,11 @@ export class PgSampler {
     void this.sample();
   }
 
+  /** Samples taken since `start`. */
+  get sampleCount(): number {
+    return this.samples.length;
+  }
+
   stop(): PgSamplerReport {
     if (this.timer) clearInterval(this.timer);
     return summarize(this.samples, this.intervalMs);
