@@ -228,8 +228,11 @@ export class Stack {
     });
   }
 
-  /** Polls GET /healthz until every service answers (test harness only; the product never polls). */
-  async waitHealthy(timeoutMs = 30_000): Promise<void> {
+  /**
+   * Polls GET /healthz until every service answers (test harness only; the product never polls).
+   * The default allows 10 s per process: a large stack starting on a busy two-core machine is slow.
+   */
+  async waitHealthy(timeoutMs = Math.max(30_000, 10_000 * this.processes.length)): Promise<void> {
     const until = Date.now() + timeoutMs;
     const gateways = this.processes.filter((p) => p.service === 'gateway');
     for (const gw of gateways) {
