@@ -1,6 +1,7 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { CONSUMERS, STREAMS } from '@gatehouse/messaging';
+import type { NatsCredentials } from './nats-secured';
 
 export interface ConsumerState {
   durable: string;
@@ -24,8 +25,9 @@ export interface StreamState {
 async function withJsm<T>(
   url: string,
   work: (jsm: Awaited<ReturnType<typeof jetstreamManager>>) => Promise<T>,
+  creds?: NatsCredentials,
 ): Promise<T> {
-  const nc = await connect({ servers: url.split(','), timeout: 3000 });
+  const nc = await connect({ servers: url.split(','), timeout: 3000, ...creds });
   try {
     return await work(await jetstreamManager(nc, { timeout: 5000 }));
   } finally {
@@ -34,42 +36,50 @@ async function withJsm<T>(
 }
 
 /** Every declared durable consumer's delivery state, as the server reports it. */
-export function consumerStates(url: string): Promise<ConsumerState[]> {
-  return withJsm(url, async (jsm) => {
-    const out: ConsumerState[] = [];
-    for (const def of Object.values(CONSUMERS)) {
-      const info = await jsm.consumers.info(def.stream, def.durable);
-      out.push({
-        durable: def.durable,
-        stream: def.stream,
-        numPending: info.num_pending,
-        numAckPending: info.num_ack_pending,
-        numRedelivered: info.num_redelivered,
-      });
-    }
-    return out;
-  });
+export function consumerStates(url: string, creds?: NatsCredentials): Promise<ConsumerState[]> {
+  return withJsm(
+    url,
+    async (jsm) => {
+      const out: ConsumerState[] = [];
+      for (const def of Object.values(CONSUMERS)) {
+        const info = await jsm.consumers.info(def.stream, def.durable);
+        out.push({
+          durable: def.durable,
+          stream: def.stream,
+          numPending: info.num_pending,
+          numAckPending: info.num_ack_pending,
+          numRedelivered: info.num_redelivered,
+        });
+      }
+      return out;
+    },
+    creds,
+  );
 }
 
 /** Every declared stream with its replica set (cluster) as the server reports it. */
-export function streamStates(url: string): Promise<StreamState[]> {
-  return withJsm(url, async (jsm) => {
-    const out: StreamState[] = [];
-    for (const def of Object.values(STREAMS)) {
-      const info = await jsm.streams.info(def.name);
-      out.push({
-        name: def.name,
-        messages: info.state.messages,
-        replicas: info.config.num_replicas,
-        leader: info.cluster?.leader,
-        peers: (info.cluster?.replicas ?? []).map((r) => ({
-          name: r.name,
-          current: r.current,
-          offline: r.offline ?? false,
-          lag: r.lag ?? 0,
-        })),
-      });
-    }
-    return out;
-  });
+export function streamStates(url: string, creds?: NatsCredentials): Promise<StreamState[]> {
+  return withJsm(
+    url,
+    async (jsm) => {
+      const out: StreamState[] = [];
+      for (const def of Object.values(STREAMS)) {
+        const info = await jsm.streams.info(def.name);
+        out.push({
+          name: def.name,
+          messages: info.state.messages,
+          replicas: info.config.num_replicas,
+          leader: info.cluster?.leader,
+          peers: (info.cluster?.replicas ?? []).map((r) => ({
+            name: r.name,
+            current: r.current,
+            offline: r.offline ?? false,
+            lag: r.lag ?? 0,
+          })),
+        });
+      }
+      return out;
+    },
+    creds,
+  );
 }

@@ -343,12 +343,12 @@ export class Stack {
 
   /** Delivery state of every declared durable consumer. */
   consumerStates(): Promise<ConsumerState[]> {
-    return consumerStates(this.nats.url);
+    return consumerStates(this.nats.url, this.securedNats?.creds('provisioner'));
   }
 
   /** Every stream with its replica set. */
   streamStates(): Promise<StreamState[]> {
-    return streamStates(this.nats.url);
+    return streamStates(this.nats.url, this.securedNats?.creds('provisioner'));
   }
 
   async stop(): Promise<void> {

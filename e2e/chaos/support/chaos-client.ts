@@ -47,6 +47,8 @@ export class ChaosClient {
     private readonly rng: Rng,
     readonly tally: StatusTally,
     private readonly defaultDeadlineMs = 120_000,
+    /** Headers for a request (a credential under AUTH_MODE=required); none by default. */
+    private readonly headersFor: (method: string, path: string) => Record<string, string> = () => ({}),
   ) {}
 
   async request<T = any>(
@@ -59,10 +61,11 @@ export class ChaosClient {
     let lastProblem = '';
     for (let attempt = 1; ; attempt++) {
       const gateway = options.gateway ?? this.rng.int(0, this.gateways.length - 1);
+      const headers = this.headersFor(method, path);
       try {
         const res = await fetch(`${this.gateways[gateway]}${path}`, {
           method,
-          headers: body === undefined ? {} : { 'content-type': 'application/json' },
+          headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
           body: body === undefined ? undefined : JSON.stringify(body),
           signal: AbortSignal.timeout(40_000),
         });
