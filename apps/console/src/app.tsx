@@ -27,7 +27,7 @@ export function App() {
 
   // A token kept from before a reload is checked once; a revoked one sends the user to sign in.
   useEffect(() => {
-    if (!session.token()) return;
+    if (session.token() === null) return;
     api
       .get<Me>('/api/whoami')
       .then(setMe)
