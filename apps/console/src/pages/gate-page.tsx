@@ -97,6 +97,9 @@ export function GatePage({ wid, gateKey }: { wid: string; gateKey: string }) {
             <dt>Approvals</dt>
             <dd data-testid="approvals">
               {g.approvalCount} of {g.requiredApprovals}
+              {g.approvals && g.approvals.length > 0 && (
+                <span className="sub"> (counting {g.approvals.map((a) => a.actor ?? 'anonymous').join(', ')})</span>
+              )}
             </dd>
             <dt>May decide</dt>
             <dd>{policy.roles?.length ? policy.roles.join(', ') : 'any signed-in principal'}</dd>

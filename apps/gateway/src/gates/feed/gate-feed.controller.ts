@@ -7,6 +7,11 @@ import { GateFeedService, type GateFeedEvent } from './gate-feed.service';
 
 /** A comment line this often keeps proxies from closing an idle feed. */
 export const FEED_KEEPALIVE_MS = 15_000;
+/**
+ * A feed ends after this long and the client reconnects, so its credential is judged again: a revoked
+ * key or an expired token stops hearing within minutes.
+ */
+export const FEED_MAX_AGE_MS = 5 * 60_000;
 
 const frame = (e: GateFeedEvent) => `event: gate\ndata: ${JSON.stringify(e)}\n\n`;
 
@@ -42,8 +47,10 @@ export class GateFeedController {
     });
     res.write('retry: 2000\n: connected\n\n');
     const keepalive = setInterval(() => res.write(': keepalive\n\n'), FEED_KEEPALIVE_MS);
+    const maxAge = setTimeout(() => res.end(), FEED_MAX_AGE_MS);
     res.on('close', () => {
       clearInterval(keepalive);
+      clearTimeout(maxAge);
       stop();
     });
   }
