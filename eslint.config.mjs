@@ -4,10 +4,10 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 
-const APPS = ['gateway', 'runs', 'gates', 'escalation', 'cli'];
+const APPS = ['gateway', 'runs', 'gates', 'escalation', 'cli', 'console'];
 
 const appBoundary = (app) => ({
-  files: [`apps/${app}/**/*.ts`],
+  files: [`apps/${app}/**/*.{ts,tsx}`],
   rules: {
     'no-restricted-imports': [
       'error',

@@ -14,6 +14,7 @@ import { buildOpenApiDocument } from './openapi/openapi-document';
 import { registerJsonBodyParser, requireJsonBody } from './http/json-body';
 import { StrictValidationPipe } from './http/strict-validation.pipe';
 import { RequestAuthentication } from './auth/authentication.middleware';
+import { serveConsole } from './console/serve-console';
 
 /** Builds the gateway app, configured but not listening; `env` is process.env already validated. */
 export async function createGatewayApp(env: GatewayEnv): Promise<INestApplication> {
@@ -49,5 +50,6 @@ export async function createGatewayApp(env: GatewayEnv): Promise<INestApplicatio
   app.useGlobalFilters(new HttpExceptionFilter());
   app.enableShutdownHooks();
   SwaggerModule.setup('docs', app, buildOpenApiDocument(app));
+  serveConsole(app.getHttpAdapter().getInstance());
   return app;
 }

@@ -7,8 +7,10 @@ import {
   isValidGateKey,
   PLAN_GATE_KEY,
   type GateDetail,
+  type GateHistory,
   type GateSummary,
 } from '@gatehouse/contracts';
+import { GateHistoryRepository } from './gate-history.repository';
 import { GatesRepository, toSummary } from './gates.repository';
 import { WorkflowEventsRepository } from './workflow-events.repository';
 import { isUuid, isPlainObject } from '@gatehouse/contracts';
@@ -37,6 +39,7 @@ export class GateQueriesService {
     private readonly ds: DataSource,
     private readonly gates: GatesRepository,
     private readonly events: WorkflowEventsRepository,
+    private readonly history: GateHistoryRepository,
   ) {}
 
   /** [] for a run without gates (or an unknown run: the gateway asks runs which of the two it is). */
@@ -57,6 +60,18 @@ export class GateQueriesService {
       const ev = await this.events.gateEvents(tx, wid, g);
       if (!ev.prompt) throw new Error(`gate ${wid}/${g} has no prompt event`);
       return { ...toSummary(gate), prompt: ev.prompt, result: ev.result, decision: ev.decision };
+    });
+  }
+
+  /** The gate's audit trail and ledger rows, read in one snapshot. */
+  async historyOf(body: unknown): Promise<GateHistory> {
+    const wid = workflowIdOf(body);
+    const g = gateKeyOf(body);
+    if (!isUuid(wid)) throw gateNotFound(wid, g);
+    return this.ds.transaction('REPEATABLE READ', async (tx) => {
+      if (!(await this.gates.find(tx, wid, g))) throw gateNotFound(wid, g);
+      const [audit, ledger] = [await this.history.audit(tx, wid, g), await this.history.ledger(tx, wid, g)];
+      return { workflowId: wid, gateKey: g, audit, ledger };
     });
   }
 

@@ -3,6 +3,7 @@ import { ConsumerHost } from '@gatehouse/messaging';
 import { DeadlinePassedHandler } from './deadline-passed.handler';
 import { GateAnnouncements } from './gate-announcements.service';
 import { GateLifecycleService } from './gate-lifecycle.service';
+import { GateHistoryRepository } from './gate-history.repository';
 import { GateMetrics } from './gate-metrics';
 import { GatePolicyService } from './gate-policy.service';
 import { GateQueriesService } from './gate-queries.service';
@@ -22,6 +23,7 @@ import { WorkflowEventsRepository } from './workflow-events.repository';
     GatePolicyService,
     GateLifecycleService,
     GateQueriesService,
+    GateHistoryRepository,
     GateRequestedHandler,
     DeadlinePassedHandler,
     RunFinishedHandler,

@@ -1,6 +1,6 @@
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { rpc, type GateDetail, type GateSummary } from '@gatehouse/contracts';
+import { rpc, type GateDetail, type GateHistory, type GateSummary } from '@gatehouse/contracts';
 import { GateQueriesService } from './gate-queries.service';
 
 @Controller()
@@ -15,6 +15,11 @@ export class GatesRpcController {
   @MessagePattern(rpc.gates.get)
   get(@Payload() body: unknown): Promise<GateDetail> {
     return this.queries.get(body);
+  }
+
+  @MessagePattern(rpc.gates.history)
+  history(@Payload() body: unknown): Promise<GateHistory> {
+    return this.queries.historyOf(body);
   }
 
   @MessagePattern(rpc.gates.pendingPlanGate)

@@ -14,10 +14,12 @@ import { AuthFailureLimiter } from './auth-failure-limiter';
 import { RequestAuthentication } from './authentication.middleware';
 import { KeyVerifier } from './key-verifier.service';
 import { RoleGuard } from './require-role';
+import { WhoAmIController } from './whoami.controller';
 
 /** Who is asking: the authenticator (keys through the gates service, JWTs with jose) and its limiter. */
 @Global()
 @Module({
+  controllers: [WhoAmIController],
   providers: [
     KeyVerifier,
     RoleGuard,

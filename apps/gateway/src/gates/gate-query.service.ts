@@ -5,6 +5,7 @@ import {
   type EscalationSummary,
   type GateDetail,
   type GateDetailView,
+  type GateHistory,
   type GateSummary,
 } from '@gatehouse/contracts';
 import { requireRunId } from '../params/run-id';
@@ -59,6 +60,17 @@ export class GateQueryService {
    * The escalation the gate's deadline started (`esc:<wid>:<g>`), read after the gate: null when there
    * is none. When the escalation service does not answer the read is 503, like any other service outage.
    */
+  /** The gate's audit trail and ledger rows (an unknown run is RUN_NOT_FOUND, as for the gate itself). */
+  async history(wid: string, gateKey: string): Promise<GateHistory> {
+    const id = requireRunId(wid);
+    try {
+      return await this.gates.history(id, gateKey);
+    } catch (err) {
+      if (hasCode(err, ErrorCode.GATE_NOT_FOUND)) await this.runs.assertRunExists(id);
+      throw err;
+    }
+  }
+
   private async withEscalation(wid: string, gate: GateDetail): Promise<GateDetailView> {
     const found = await this.escalations.find(wid, gate.gateKey);
     const escalation: EscalationSummary | null = found && {

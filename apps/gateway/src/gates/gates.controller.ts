@@ -7,6 +7,7 @@ import {
   GATE_KEY_PATTERN,
   GateReplyDto,
   type GateDetailView,
+  type GateHistory,
   type GateReplyResult,
   type GateSummary,
 } from '@gatehouse/contracts';
@@ -67,6 +68,19 @@ export class GatesController {
     const gone = new AbortController();
     res.raw.on('close', () => gone.abort());
     return this.query.get(wid, gateKey, timeoutS, gone.signal);
+  }
+
+  @Get('gates/:g/history')
+  @GateKeyParam()
+  @ApiAnswer(200, 'GateHistory', "The gate's audit trail and interaction ledger rows, oldest first")
+  @ApiErrors(
+    ErrorCode.INVALID_GATE_KEY,
+    ErrorCode.RUN_NOT_FOUND,
+    ErrorCode.GATE_NOT_FOUND,
+    ErrorCode.SERVICE_UNAVAILABLE,
+  )
+  history(@Param('wid') wid: string, @Param('g', GateKeyPipe) gateKey: string): Promise<GateHistory> {
+    return this.query.history(wid, gateKey);
   }
 
   @Post('gates/:g/reply')

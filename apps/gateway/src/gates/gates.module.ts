@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { GatewayEnv } from '../config/gateway.env';
+import { GateFeedController } from './feed/gate-feed.controller';
+import { GateFeedService } from './feed/gate-feed.service';
 import { GateQueryService } from './gate-query.service';
 import { GateReplyService } from './gate-reply.service';
 import { GatesController } from './gates.controller';
@@ -8,7 +10,7 @@ import { GateDecidedListener } from './long-poll/gate-decided.listener';
 import { WaiterRegistry } from './long-poll/waiter-registry';
 
 @Module({
-  controllers: [GatesController],
+  controllers: [GatesController, GateFeedController],
   providers: [
     {
       provide: WaiterRegistry,
@@ -17,6 +19,7 @@ import { WaiterRegistry } from './long-poll/waiter-registry';
         new WaiterRegistry(config.get('LONG_POLL_MAX_WAITERS', { infer: true })),
     },
     GateDecidedListener,
+    GateFeedService,
     GateQueryService,
     GateReplyService,
   ],

@@ -8,6 +8,8 @@ import {
   type VerifyApiKeyRequest,
   type GateDetail,
   type GateGetRequest,
+  type GateHistory,
+  type GateHistoryRequest,
   type GateReplyCommand,
   type GateReplyResult,
   type GateSummary,
@@ -28,6 +30,10 @@ export class GatesClient {
 
   get(workflowId: string, gateKey: string, options?: SendOptions): Promise<GateDetail> {
     return this.rpc.send(rpc.gates.get, { workflowId, gateKey } satisfies GateGetRequest, options);
+  }
+
+  history(workflowId: string, gateKey: string): Promise<GateHistory> {
+    return this.rpc.send(rpc.gates.history, { workflowId, gateKey } satisfies GateHistoryRequest);
   }
 
   reply(command: GateReplyCommand): Promise<GateReplyResult> {

@@ -19,3 +19,6 @@ export interface GateGetRequest {
 export interface PendingPlanGateRequest {
   workflowId: string;
 }
+
+/** `rpc.gates.history` -> GateHistory (audit trail and ledger rows), or GATE_NOT_FOUND. */
+export type GateHistoryRequest = GateGetRequest;

@@ -1,4 +1,5 @@
 import type { DecidedBy, Decision, GateChoice, GateEscalationInfo, GatePolicy, GateState } from '../abi/gate-abi';
+import type { GateAuditEntry } from './gate-audit';
 import type { EscalationSummary } from '../escalation/escalation-views';
 import type { ReplyPayloadDto } from './reply.dto';
 import type { RiskLevel } from './risk-level';
@@ -85,4 +86,24 @@ export interface GateReplyResult {
   ok: true;
   state: GateState;
   duplicate: boolean;
+}
+
+/** One row of the interaction ledger `gates.human_interactions`, as the gate's history shows it. */
+export interface GateLedgerRow {
+  topic: string;
+  dedupeKey: string;
+  payload: unknown;
+  payloadHash: string;
+  origin: string;
+  actor: string | null;
+  onBehalfOf: string | null;
+  createdAt: string;
+}
+
+/** GET /api/runs/:wid/gates/:g/history: the audit trail and the ledger rows of one gate, oldest first. */
+export interface GateHistory {
+  workflowId: string;
+  gateKey: string;
+  audit: GateAuditEntry[];
+  ledger: GateLedgerRow[];
 }

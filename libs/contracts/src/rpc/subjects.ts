@@ -73,6 +73,7 @@ export const rpc = {
   gates: {
     list: 'rpc.gates.list',
     get: 'rpc.gates.get',
+    history: 'rpc.gates.history',
     reply: 'rpc.gates.reply',
     pendingPlanGate: 'rpc.gates.pending-plan-gate',
     health: 'rpc.gates.health',

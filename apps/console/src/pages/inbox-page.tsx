@@ -1,0 +1,143 @@
+import { useState } from 'react';
+import { api } from '../api/client';
+import { useLiveStream } from '../api/live';
+import { Badge } from '../components/badges';
+import { ErrorBox } from '../components/error-box';
+import { useNow } from '../components/use-now';
+import { useResource } from '../components/use-resource';
+import { countdown } from '../lib/format';
+import { Link } from '../router';
+
+/**
+ * An item of GET /api/gates (DESIGN section 14). Fields beyond the contract's list are read if
+ * present and ignored if not, so the page keeps working as the inbox grows.
+ */
+export interface InboxItem {
+  workflowId: string;
+  gateKey: string;
+  title?: string;
+  state?: string;
+  riskLevel?: string;
+  approvalCount?: number;
+  approvals?: number | unknown[];
+  requiredApprovals?: number;
+  deadlineAt: string;
+  run?: { status?: string; recipeName?: string; queuePartitionKey?: string };
+}
+
+interface InboxPage {
+  items: InboxItem[];
+  nextCursor: string | null;
+}
+
+const STATES = ['PENDING', 'RECEIVED', 'TIMED_OUT', 'CANCELLED'];
+const RISKS = ['', 'low', 'medium', 'high', 'critical'];
+
+const approvalsOf = (i: InboxItem) =>
+  i.approvalCount ?? (Array.isArray(i.approvals) ? i.approvals.length : (i.approvals ?? 0));
+
+export function InboxPage() {
+  const [state, setState] = useState('PENDING');
+  const [riskLevel, setRiskLevel] = useState('');
+  const [mine, setMine] = useState(false);
+  const [more, setMore] = useState<InboxItem[]>([]);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const now = useNow();
+
+  const query = new URLSearchParams({ state, limit: '50' });
+  if (riskLevel) query.set('riskLevel', riskLevel);
+  if (mine) query.set('mine', 'true');
+  const path = `/api/gates?${query}`;
+
+  const first = useResource(async () => {
+    const page = await api.get<InboxPage>(path);
+    setMore([]);
+    setCursor(page.nextCursor);
+    return page;
+  }, [path]);
+  useLiveStream('/api/stream/gates', {
+    onLine: () => void first.reload(),
+    onConnect: () => void first.reload(),
+    reconnectAfterEnd: () => true,
+  });
+
+  const loadMore = async () => {
+    if (!cursor) return;
+    const page = await api.get<InboxPage>(`${path}&cursor=${encodeURIComponent(cursor)}`);
+    setMore((m) => [...m, ...page.items]);
+    setCursor(page.nextCursor);
+  };
+
+  const items = [...(first.data?.items ?? []), ...more];
+  return (
+    <section>
+      <h1>Inbox</h1>
+      <form className="filters" aria-label="Filters" onSubmit={(e) => e.preventDefault()}>
+        <label>
+          State{' '}
+          <select value={state} onChange={(e) => setState(e.target.value)}>
+            {STATES.map((s) => (
+              <option key={s}>{s}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Risk{' '}
+          <select value={riskLevel} onChange={(e) => setRiskLevel(e.target.value)}>
+            {RISKS.map((r) => (
+              <option key={r} value={r}>
+                {r || 'any'}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          <input type="checkbox" checked={mine} onChange={(e) => setMine(e.target.checked)} /> Only gates I may decide
+        </label>
+      </form>
+      <ErrorBox error={first.error} />
+      {first.data && items.length === 0 && <p data-testid="inbox-empty">Nothing waits for a decision.</p>}
+      {items.length > 0 && (
+        <table data-testid="inbox">
+          <thead>
+            <tr>
+              <th scope="col">Gate</th>
+              <th scope="col">Run</th>
+              <th scope="col">Risk</th>
+              <th scope="col">Approvals</th>
+              <th scope="col">Deadline</th>
+            </tr>
+          </thead>
+          <tbody>
+            {items.map((i) => (
+              <tr key={`${i.workflowId}/${i.gateKey}`} data-testid={`inbox-item-${i.workflowId}`}>
+                <td>
+                  <Link to={`/runs/${i.workflowId}/gates/${i.gateKey}`}>{i.title ?? i.gateKey}</Link>
+                  <div className="sub">{i.gateKey}</div>
+                </td>
+                <td>
+                  <Link to={`/runs/${i.workflowId}`}>{i.workflowId.slice(0, 8)}</Link>
+                  <div className="sub">
+                    {[i.run?.recipeName, i.run?.queuePartitionKey, i.run?.status].filter(Boolean).join(' · ')}
+                  </div>
+                </td>
+                <td>
+                  <Badge value={i.riskLevel} />
+                </td>
+                <td>
+                  {approvalsOf(i)} of {i.requiredApprovals ?? 1}
+                </td>
+                <td title={i.deadlineAt}>{countdown(i.deadlineAt, now)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {cursor && (
+        <button type="button" onClick={() => void loadMore()}>
+          Load more
+        </button>
+      )}
+    </section>
+  );
+}

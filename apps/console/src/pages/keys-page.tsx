@@ -1,0 +1,119 @@
+import { useState, type FormEvent } from 'react';
+import type { ApiKeyCreated, ApiKeyView } from '@gatehouse/contracts';
+import { api, enc } from '../api/client';
+import { useMe } from '../app';
+import { ErrorBox } from '../components/error-box';
+import { useResource } from '../components/use-resource';
+import { when } from '../lib/format';
+import { isAdmin } from '../lib/roles';
+
+/** API keys (admin only): create one (its secret shown once), list them, revoke one. */
+export function KeysPage() {
+  const me = useMe();
+  const keys = useResource(() => api.get<ApiKeyView[]>('/api/keys'), []);
+  const [name, setName] = useState('');
+  const [roles, setRoles] = useState('');
+  const [created, setCreated] = useState<ApiKeyCreated | null>(null);
+  const [inFlight, setInFlight] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const admin = isAdmin(me);
+
+  const create = async (e: FormEvent) => {
+    e.preventDefault();
+    setInFlight(true);
+    setError(null);
+    try {
+      const list = roles.split(/[\s,]+/).filter(Boolean);
+      setCreated(await api.post<ApiKeyCreated>('/api/keys', { name: name.trim(), roles: list }));
+      setName('');
+      setRoles('');
+      void keys.reload();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setInFlight(false);
+    }
+  };
+  const revoke = async (k: ApiKeyView) => {
+    if (!window.confirm(`Revoke the key "${k.name}"? Whoever uses it is refused within seconds.`)) return;
+    setError(null);
+    try {
+      await api.delete(`/api/keys/${enc(k.id)}`);
+      void keys.reload();
+    } catch (err) {
+      setError(err);
+    }
+  };
+
+  return (
+    <section>
+      <h1>API keys</h1>
+      <form className="inline" aria-label="New key" onSubmit={create}>
+        <label>
+          Name{' '}
+          <input value={name} onChange={(e) => setName(e.target.value)} required maxLength={100} disabled={!admin} />
+        </label>
+        <label>
+          Roles{' '}
+          <input
+            value={roles}
+            onChange={(e) => setRoles(e.target.value)}
+            placeholder="operator, devops_engineer"
+            disabled={!admin}
+          />
+        </label>
+        <button type="submit" disabled={!admin || inFlight}>
+          Create key
+        </button>
+      </form>
+      {created && (
+        <div className="created" role="status" data-testid="key-created">
+          <p>
+            Key <strong>{created.name}</strong> created. Copy it now: it is never shown again.
+          </p>
+          <code data-testid="new-key">{created.key}</code>{' '}
+          <button type="button" onClick={() => setCreated(null)}>
+            Done
+          </button>
+        </div>
+      )}
+      <ErrorBox error={error ?? keys.error} />
+      <table data-testid="keys">
+        <thead>
+          <tr>
+            <th scope="col">Name</th>
+            <th scope="col">Prefix</th>
+            <th scope="col">Roles</th>
+            <th scope="col">Created</th>
+            <th scope="col">Last used</th>
+            <th scope="col">Revoked</th>
+            <th scope="col">
+              <span className="sr-only">Actions</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {(keys.data ?? []).map((k) => (
+            <tr key={k.id} data-testid={`key-${k.name}`}>
+              <td>{k.name}</td>
+              <td>
+                <code>{k.prefix}</code>
+              </td>
+              <td>{k.roles.join(', ')}</td>
+              <td>
+                {when(k.createdAt)} by {k.createdBy}
+              </td>
+              <td>{when(k.lastUsedAt)}</td>
+              <td>{when(k.revokedAt)}</td>
+              <td>
+                <button type="button" disabled={!admin || k.revokedAt !== null} onClick={() => void revoke(k)}>
+                  Revoke
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}

@@ -1,0 +1,15 @@
+// The web console: React 19 compiled by Vite's own transformer (automatic JSX runtime), served by
+// the gateway at /console from dist/console.
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vite';
+
+const here = (p) => fileURLToPath(new URL(p, import.meta.url));
+
+export default defineConfig({
+  root: here('.'),
+  base: '/console/',
+  oxc: { jsx: { runtime: 'automatic' } },
+  resolve: { alias: { '@gatehouse/contracts': here('../../libs/contracts/src/index.ts') } },
+  build: { outDir: here('../../dist/console'), emptyOutDir: true, sourcemap: true, chunkSizeWarningLimit: 1000 },
+  logLevel: 'warn',
+});
