@@ -33,8 +33,8 @@ export interface SourceScanReport {
 }
 
 function isScannedSource(path: string): boolean {
-  if (!path.endsWith('.ts') || path.endsWith('.d.ts')) return false;
-  if (/\.(spec|int-spec|e2e-spec)\.ts$/.test(path)) return false;
+  if (!/\.tsx?$/.test(path) || path.endsWith('.d.ts')) return false;
+  if (/\.(spec|int-spec|e2e-spec)\.tsx?$/.test(path)) return false;
   // Test harnesses plant whatever they need.
   return !path.split(sep).includes('test');
 }
@@ -63,7 +63,13 @@ function literalText(node: ts.Node): string | undefined {
 
 /** The key or topic literals of one file's source text. */
 export function scanSource(file: string, source: string): AbiLiteral[] {
-  const sf = ts.createSourceFile(file, source, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
+  const sf = ts.createSourceFile(
+    file,
+    source,
+    ts.ScriptTarget.Latest,
+    true,
+    file.endsWith('.tsx') ? ts.ScriptKind.TSX : ts.ScriptKind.TS,
+  );
   const found: AbiLiteral[] = [];
   const visit = (node: ts.Node) => {
     const text = literalText(node);
