@@ -3,6 +3,7 @@ import { CreateGatesSchema1763700000100 } from './1763700000100-createGatesSchem
 import { CreateEscalationSchema1763700000200 } from './1763700000200-createEscalationSchema';
 import { CreateMessagingTables1763700000300 } from './1763700000300-createMessagingTables';
 import { OutboxQueueIndexAndAutovacuum1763700000400 } from './1763700000400-outboxQueueIndexAndAutovacuum';
+import { CreateRunsWorkQueue1763700000500 } from './1763700000500-createRunsWorkQueue';
 
 /** The one ordered sequence of migrations for every schema. Append new ones at the end. */
 export const MIGRATIONS = [
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   CreateEscalationSchema1763700000200,
   CreateMessagingTables1763700000300,
   OutboxQueueIndexAndAutovacuum1763700000400,
+  CreateRunsWorkQueue1763700000500,
 ];
