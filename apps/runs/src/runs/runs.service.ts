@@ -17,6 +17,7 @@ import {
 import { OutboxService } from '@gatehouse/messaging';
 import { inTransaction } from '@gatehouse/persistence';
 import type { RunsEnv } from '../config/runs.env';
+import { FairQueues } from '../queues/fair-queues.service';
 import { IntentsRepository } from './intents.repository';
 import { runUpdatedMessage, stepMessage } from './run-messages';
 import { toRunView } from './run-view';
@@ -32,6 +33,7 @@ export class RunsService {
     private readonly intents: IntentsRepository,
     private readonly runs: RunsRepository,
     private readonly config: ConfigService<RunsEnv, true>,
+    private readonly queues: FairQueues,
   ) {}
 
   async createIntent(dto: CreateIntentDto): Promise<CreateIntentResult> {
@@ -49,7 +51,7 @@ export class RunsService {
   async startRun(dto: StartRunDto): Promise<StartRunResult> {
     const partition = checkRunLaws(dto, this.config.get('SBX_QUEUE_PARTITION', { infer: true }));
     if (!isUuid(dto.intentId)) throw intentNotFound(dto.intentId);
-    return this.outbox.transaction(async (tx) => {
+    const result = await this.outbox.transaction(async (tx) => {
       const intent = await this.intents.find(tx, dto.intentId);
       if (!intent) throw intentNotFound(dto.intentId);
       const run = await this.runs.insert(tx, {
@@ -63,9 +65,12 @@ export class RunsService {
           sandboxMinutes: dto.workload.sandboxMinutes,
         },
       });
-      if (run) await this.outbox.write(tx, stepMessage(run, StepId.COMPILE), runUpdatedMessage(run));
+      // The first step waits for the partition's fair share of intentQ; the snapshot goes out at once.
+      if (run) await this.queues.write(tx, [stepMessage(run, StepId.COMPILE), runUpdatedMessage(run)]);
       return { workflowID: intent.id, created: run !== null };
     });
+    if (result.created) this.queues.kick('intentQ');
+    return result;
   }
 
   async getRun(workflowId: string): Promise<RunView> {
