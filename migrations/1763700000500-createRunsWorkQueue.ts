@@ -7,7 +7,7 @@ const QUEUE_AUTOVACUUM =
 
 /**
  * `runs.work_queue`: intentQ and sbxQ work waiting for its fair share (released_at NULL) or released
- * to JetStream and not yet settled (released_at set). A row lives from the transaction that asks for
+ * to JetStream and not yet settled (released_at set). `tag` is the item's virtual start time. A row lives from the transaction that asks for
  * the work to the one that settles its message, so an idle partition leaves nothing behind.
  */
 export class CreateRunsWorkQueue1763700000500 implements MigrationInterface {
@@ -20,15 +20,16 @@ export class CreateRunsWorkQueue1763700000500 implements MigrationInterface {
         queue         text NOT NULL CHECK (queue IN ('intentQ', 'sbxQ')),
         partition_key text NOT NULL,
         msg_id        text NOT NULL UNIQUE,
+        tag           bigint NOT NULL,
         subject       text NOT NULL,
         payload       jsonb NOT NULL,
         enqueued_at   timestamptz NOT NULL DEFAULT now(),
         released_at   timestamptz
       )`);
-    // The dispatcher's loose scan (partitions with waiting work, oldest item of each) and its picks.
-    await q.query(
-      `CREATE INDEX work_queue_waiting_idx ON runs.work_queue (queue, partition_key, id) WHERE released_at IS NULL`,
-    );
+    // The dispatcher's pick: waiting work in tag order (start-time fair queuing, see writeWork).
+    await q.query(`CREATE INDEX work_queue_waiting_idx ON runs.work_queue (queue, tag, id) WHERE released_at IS NULL`);
+    // A partition's last tag, read when it queues more work.
+    await q.query(`CREATE INDEX work_queue_partition_idx ON runs.work_queue (queue, partition_key, tag)`);
     // Items in flight per partition: at most the window's worth.
     await q.query(
       `CREATE INDEX work_queue_in_flight_idx ON runs.work_queue (queue, partition_key) WHERE released_at IS NOT NULL`,

@@ -10,7 +10,7 @@ export * from './inbox/message-handler';
 export * from './inbox/backoff';
 export * from './inbox/consumer-runner';
 export * from './fair-queue/fair-queues';
-export * from './fair-queue/fair-share';
+export * from './fair-queue/fair-pick';
 export * from './fair-queue/work-queue';
 export * from './fair-queue/fair-dispatcher';
 export * from './nest/tokens';

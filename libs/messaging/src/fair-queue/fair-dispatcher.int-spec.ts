@@ -81,10 +81,11 @@ describe('FairDispatcher (Postgres)', () => {
       Array.from({ length: 8 }, (_, i) => `child:busy:${i}`),
     );
 
-    // A partition that arrives while the window is full gets the next slot that frees.
+    // A partition that arrives while the window is full is tagged at the current virtual time: it goes
+    // out after at most one more item of the busy partition (the one tied with it), not after its 490.
     await enqueue('late', 1);
-    await inTransaction(ds, (tx) => settleWork(tx, 'runs', ['child:busy:0']));
-    expect(await round(d)).toBe(1);
+    await inTransaction(ds, (tx) => settleWork(tx, 'runs', ['child:busy:0', 'child:busy:1']));
+    expect(await round(d)).toBe(2);
     expect(await inFlight()).toEqual({ busy: 7, small: 2, late: 1 });
   });
 

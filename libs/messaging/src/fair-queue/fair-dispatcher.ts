@@ -1,7 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { inTransaction, queryOne, queryRows } from '@gatehouse/persistence';
 import { assertSchemaName, writeOutbox } from '../outbox/outbox-message';
-import { fairShare } from './fair-share';
+import { pickState, pickWithinLimits } from './fair-pick';
 import type { FairQueueName } from './fair-queues';
 
 export interface DispatcherLogger {
@@ -23,12 +23,13 @@ export interface FairDispatcherOptions {
 const LOCK_RETRY_MS = 25;
 
 /**
- * Releases a fair queue's waiting work to JetStream, a bounded window at a time and fairly across
- * partition keys (fairShare). One round is one transaction under the queue's advisory lock, so
- * replicas never release past the window together: it reads the partitions with work waiting (a
- * loose index scan: one probe per partition, idle partitions cost nothing) and the items in flight,
- * marks the chosen items released and writes them to the outbox with their own message ids. A
- * consumer settling a message deletes its row in the same transaction, which frees the slot.
+ * Releases a fair queue's waiting work to JetStream, a bounded window at a time, in tag order (start-
+ * time fair queuing, see writeWork) and within each partition's own limit. One round is one
+ * transaction under the queue's advisory lock, so replicas never release past the window together:
+ * it counts the items in flight per partition (at most the window's worth), reads the free slots'
+ * worth of waiting items in tag order, marks them released and writes them to the outbox with their
+ * own message ids. A consumer settling a message deletes its row in the same transaction, which
+ * frees the slot. Idle partitions cost nothing: they have no rows.
  * Woken by `kick()` after commits in this process, plus a slow sweep.
  */
 export class FairDispatcher {
@@ -117,57 +118,35 @@ export class FairDispatcher {
       [this.lockKey],
     );
     if (!lock?.ok) return 'locked';
-    // Each partition with waiting work and the id of its oldest waiting item, by skipping from one
-    // partition key to the next along work_queue_waiting_idx.
-    const waiting = await queryRows<{ partition_key: string; id: string }>(
-      tx,
-      `WITH RECURSIVE p AS (
-         (SELECT partition_key, id FROM ${s}.work_queue
-           WHERE queue = $1 AND released_at IS NULL ORDER BY partition_key, id LIMIT 1)
-         UNION ALL
-         SELECT n.partition_key, n.id FROM p CROSS JOIN LATERAL (
-           SELECT partition_key, id FROM ${s}.work_queue
-            WHERE queue = $1 AND released_at IS NULL AND partition_key > p.partition_key
-            ORDER BY partition_key, id LIMIT 1) n
-       )
-       SELECT partition_key, id FROM p`,
-      [this.queue],
-    );
-    if (waiting.length === 0) return 0;
     const inFlight = await queryRows<{ partition_key: string; n: number }>(
       tx,
       `SELECT partition_key, count(*)::int AS n FROM ${s}.work_queue
         WHERE queue = $1 AND released_at IS NOT NULL GROUP BY partition_key`,
       [this.queue],
     );
-    const inFlightOf = new Map(inFlight.map((r) => [r.partition_key, r.n]));
-    let inFlightTotal = inFlight.reduce((sum, r) => sum + r.n, 0);
-    let partitions = waiting.map((w) => ({
-      key: w.partition_key,
-      inFlight: inFlightOf.get(w.partition_key) ?? 0,
-      head: Number(w.id),
-    }));
+    const state = pickState(
+      this.options.window,
+      new Map(inFlight.map((r) => [r.partition_key, r.n])),
+      this.options.limitOf,
+    );
     const released: ReleasedRow[] = [];
-    // Shares assume every partition has enough waiting; the slots of one that came short are shared
-    // again among the others, in this transaction, until the window or every limit is reached.
-    for (;;) {
-      const quotas = fairShare({
-        window: this.options.window,
-        inFlightTotal,
-        partitions,
-        limitOf: this.options.limitOf,
-      });
-      if (quotas.size === 0) break;
-      const rows = await this.release(tx, quotas);
-      released.push(...rows);
-      inFlightTotal += rows.length;
-      const got = new Map<string, number>();
-      for (const r of rows) got.set(r.partition_key, (got.get(r.partition_key) ?? 0) + 1);
-      const asked = [...quotas.values()].reduce((sum, n) => sum + n, 0);
-      if (rows.length === asked) break;
-      partitions = partitions
-        .filter((p) => (got.get(p.key) ?? 0) >= (quotas.get(p.key) ?? 0))
-        .map((p) => ({ ...p, inFlight: p.inFlight + (got.get(p.key) ?? 0) }));
+    // Waiting work in tag order, leaving out partitions at their limit; a partition that reaches its
+    // limit part-way through a read is left out of the next one, so each read releases or caps.
+    while (state.free > 0) {
+      const asked = state.free;
+      const candidates = await queryRows<{ id: string; partition_key: string }>(
+        tx,
+        `SELECT id, partition_key FROM ${s}.work_queue
+          WHERE queue = $1 AND released_at IS NULL AND partition_key <> ALL($2::text[])
+          ORDER BY tag, id LIMIT $3`,
+        [this.queue, [...state.capped], asked],
+      );
+      const ids = pickWithinLimits(
+        candidates.map((r) => ({ id: r.id, partitionKey: r.partition_key })),
+        state,
+      );
+      if (ids.length > 0) released.push(...(await this.release(tx, ids)));
+      if (candidates.length < asked) break;
     }
     released.sort((a, b) => Number(a.id) - Number(b.id));
     await writeOutbox(
@@ -178,27 +157,18 @@ export class FairDispatcher {
     return released.length;
   }
 
-  /** Marks each partition's oldest waiting items released, as many as its quota. */
-  private release(tx: EntityManager, quotas: Map<string, number>): Promise<ReleasedRow[]> {
+  private release(tx: EntityManager, ids: string[]): Promise<ReleasedRow[]> {
     return queryRows<ReleasedRow>(
       tx,
-      `WITH picked AS (
-         SELECT w.id FROM unnest($2::text[], $3::int[]) AS q(partition_key, n)
-         CROSS JOIN LATERAL (
-           SELECT id FROM ${this.schema}.work_queue
-            WHERE queue = $1 AND partition_key = q.partition_key AND released_at IS NULL
-            ORDER BY id LIMIT q.n) w
-       )
-       UPDATE ${this.schema}.work_queue w SET released_at = now() FROM picked WHERE w.id = picked.id
-       RETURNING w.id, w.partition_key, w.msg_id, w.subject, w.payload`,
-      [this.queue, [...quotas.keys()], [...quotas.values()]],
+      `UPDATE ${this.schema}.work_queue SET released_at = now() WHERE id = ANY($1::bigint[])
+       RETURNING id, msg_id, subject, payload`,
+      [ids],
     );
   }
 }
 
 interface ReleasedRow {
   id: string;
-  partition_key: string;
   msg_id: string;
   subject: string;
   payload: unknown;

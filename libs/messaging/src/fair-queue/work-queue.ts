@@ -7,6 +7,12 @@ import { fairQueueOf } from './fair-queues';
  * Writes work for a fair queue in the caller's transaction, next to the fact that asks for it. It
  * waits in `<schema>.work_queue` until a FairDispatcher releases it to JetStream (through the outbox,
  * with the message's own id). A message id already waiting or in flight is ignored.
+ *
+ * Start-time fair queuing: each item gets a tag (its virtual start) one past the later of the queue's
+ * virtual time (the smallest waiting tag: what is being served now) and its partition's last tag, and
+ * the dispatcher releases in tag order. A partition with a backlog has tags far ahead; a newcomer's
+ * work is tagged at the current virtual time, so it goes out after at most one item of each other
+ * busy partition, whatever their backlogs. No per-partition state outlives the partition's rows.
  */
 export async function writeWork(tx: EntityManager, schema: string, messages: OutboxMessage[]): Promise<void> {
   if (messages.length === 0) return;
@@ -18,10 +24,18 @@ export async function writeWork(tx: EntityManager, schema: string, messages: Out
   });
   await execute(
     tx,
-    `INSERT INTO ${s}.work_queue (queue, partition_key, msg_id, subject, payload)
-     SELECT w.queue, w.partition_key, w.msg_id, w.subject, w.payload::jsonb
+    `INSERT INTO ${s}.work_queue (queue, partition_key, msg_id, subject, payload, tag)
+     SELECT w.queue, w.partition_key, w.msg_id, w.subject, w.payload::jsonb,
+            greatest(v.now, coalesce(p.last, 0)) + row_number() OVER (PARTITION BY w.queue, w.partition_key ORDER BY w.n)
      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY
        AS w(queue, partition_key, msg_id, subject, payload, n)
+     CROSS JOIN LATERAL (
+       SELECT coalesce(
+         (SELECT tag - 1 FROM ${s}.work_queue WHERE queue = w.queue AND released_at IS NULL ORDER BY tag, id LIMIT 1),
+         (SELECT tag FROM ${s}.work_queue WHERE queue = w.queue ORDER BY tag DESC LIMIT 1),
+         0) AS now) v
+     CROSS JOIN LATERAL (
+       SELECT max(tag) AS last FROM ${s}.work_queue WHERE queue = w.queue AND partition_key = w.partition_key) p
      ORDER BY w.n
      ON CONFLICT (msg_id) DO NOTHING`,
     [
