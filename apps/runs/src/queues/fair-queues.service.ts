@@ -1,8 +1,10 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { DataSource, type EntityManager } from 'typeorm';
+import { queryRows } from '@gatehouse/persistence';
 import {
   FairDispatcher,
+  Metrics,
   OutboxService,
   fairQueueOf,
   writeWork,
@@ -28,6 +30,7 @@ export class FairQueues implements OnApplicationBootstrap, OnApplicationShutdown
     private readonly outbox: OutboxService,
     ds: DataSource,
     config: ConfigService<RunsEnv, true>,
+    metrics: Metrics,
   ) {
     const limitOf = partitionLimitOf(
       config.get('PARTITION_LIMIT', { infer: true }),
@@ -40,6 +43,28 @@ export class FairQueues implements OnApplicationBootstrap, OnApplicationShutdown
       intentQ: dispatcher('intentQ', config.get('INTENTQ_WINDOW', { infer: true })),
       sbxQ: dispatcher('sbxQ', config.get('SBXQ_WINDOW', { infer: true })),
     };
+    metrics.snapshotGauge({
+      name: 'gatehouse_fair_queue_items',
+      help:
+        'Fair-queue work by queue: waiting for its share, and in_flight (released, not yet settled). The same ' +
+        'for every runs replica: aggregate with max, not sum. in_flight stays at most the queue window.',
+      labelNames: ['queue', 'state'],
+      read: async () => {
+        const rows = await queryRows<{ queue: string; waiting: number; in_flight: number }>(
+          ds,
+          `SELECT q.queue,
+                  count(w.id) FILTER (WHERE w.released_at IS NULL)::int AS waiting,
+                  count(w.id) FILTER (WHERE w.released_at IS NOT NULL)::int AS in_flight
+             FROM unnest($1::text[]) AS q(queue) LEFT JOIN ${SCHEMA}.work_queue w ON w.queue = q.queue
+            GROUP BY q.queue`,
+          [Object.keys(this.dispatchers)],
+        );
+        return rows.flatMap((r) => [
+          { labels: { queue: r.queue, state: 'waiting' }, value: r.waiting },
+          { labels: { queue: r.queue, state: 'in_flight' }, value: r.in_flight },
+        ]);
+      },
+    });
   }
 
   onApplicationBootstrap(): void {

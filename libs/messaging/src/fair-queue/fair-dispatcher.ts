@@ -86,7 +86,8 @@ export class FairDispatcher {
         this.again = false;
         let released: number | 'locked';
         try {
-          released = await inTransaction(this.ds, (tx) => this.round(tx));
+          // Most wake-ups (every commit of a pipeline consumer) find nothing waiting: one read, no transaction.
+          released = (await this.hasWaiting()) ? await inTransaction(this.ds, (tx) => this.round(tx)) : 0;
         } catch (err) {
           this.logger.warn({ err, queue: this.queue }, 'fair dispatch round failed; will retry');
           return;
@@ -107,6 +108,15 @@ export class FairDispatcher {
     } finally {
       this.running = false;
     }
+  }
+
+  private async hasWaiting(): Promise<boolean> {
+    const row = await queryOne<{ waiting: boolean }>(
+      this.ds,
+      `SELECT EXISTS (SELECT 1 FROM ${this.schema}.work_queue WHERE queue = $1 AND released_at IS NULL) AS waiting`,
+      [this.queue],
+    );
+    return row?.waiting === true;
   }
 
   /** One round: how many items it released, or 'locked' when another replica is dispatching this queue. */

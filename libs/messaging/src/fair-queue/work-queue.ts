@@ -24,18 +24,24 @@ export async function writeWork(tx: EntityManager, schema: string, messages: Out
   });
   await execute(
     tx,
-    `INSERT INTO ${s}.work_queue (queue, partition_key, msg_id, subject, payload, tag)
+    `WITH w AS (
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY
+         AS w(queue, partition_key, msg_id, subject, payload, n)
+     ), base AS (
+       -- Once per partition in the statement: the later of the queue's virtual time and the partition's last tag.
+       SELECT g.queue, g.partition_key, greatest(
+         coalesce(
+           (SELECT tag - 1 FROM ${s}.work_queue WHERE queue = g.queue AND released_at IS NULL ORDER BY tag, id LIMIT 1),
+           (SELECT max(tag) FROM ${s}.work_queue WHERE queue = g.queue),
+           0),
+         coalesce((SELECT max(tag) FROM ${s}.work_queue WHERE queue = g.queue AND partition_key = g.partition_key), 0)
+       ) AS tag
+       FROM (SELECT DISTINCT queue, partition_key FROM w) g
+     )
+     INSERT INTO ${s}.work_queue (queue, partition_key, msg_id, subject, payload, tag)
      SELECT w.queue, w.partition_key, w.msg_id, w.subject, w.payload::jsonb,
-            greatest(v.now, coalesce(p.last, 0)) + row_number() OVER (PARTITION BY w.queue, w.partition_key ORDER BY w.n)
-     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY
-       AS w(queue, partition_key, msg_id, subject, payload, n)
-     CROSS JOIN LATERAL (
-       SELECT coalesce(
-         (SELECT tag - 1 FROM ${s}.work_queue WHERE queue = w.queue AND released_at IS NULL ORDER BY tag, id LIMIT 1),
-         (SELECT tag FROM ${s}.work_queue WHERE queue = w.queue ORDER BY tag DESC LIMIT 1),
-         0) AS now) v
-     CROSS JOIN LATERAL (
-       SELECT max(tag) AS last FROM ${s}.work_queue WHERE queue = w.queue AND partition_key = w.partition_key) p
+            b.tag + row_number() OVER (PARTITION BY w.queue, w.partition_key ORDER BY w.n)
+     FROM w JOIN base b ON b.queue = w.queue AND b.partition_key = w.partition_key
      ORDER BY w.n
      ON CONFLICT (msg_id) DO NOTHING`,
     [
