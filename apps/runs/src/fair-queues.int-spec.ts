@@ -143,4 +143,20 @@ describe('runs fair queues (integration)', () => {
       'sbxQ/in_flight': 0,
     });
   }, 60_000);
+
+  it('frees the slot of a message that is dead-lettered, in the dead-letter transaction', async () => {
+    // Work that can never succeed (no such run), queued the way the service queues work.
+    const msgId = `child:poison-${Date.now()}:0`;
+    await h.db.query(
+      `INSERT INTO runs.work_queue (queue, partition_key, msg_id, subject, payload, tag)
+       VALUES ('sbxQ', 'poison', $1, 'q.sbxQ.poison', $2::jsonb, 1)`,
+      [msgId, JSON.stringify({ runId: 'not-a-uuid', taskKey: 'task-0', idx: 0, sandboxMinutes: 1 })],
+    );
+    // The sweep releases it within a second; the consumer dead-letters it at once (poison).
+    await eventually(
+      async () => (await h.db.query(`SELECT 1 FROM runs.dead_letters WHERE msg_id = $1`, [msgId])).length === 1,
+      'the poison message to be dead-lettered',
+    );
+    expect(await h.db.query(`SELECT 1 FROM runs.work_queue WHERE msg_id = $1`, [msgId])).toEqual([]);
+  }, 30_000);
 });
