@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { DataSource, type EntityManager } from 'typeorm';
 import { queryRows } from '@gatehouse/persistence';
 import {
+  CONSUMERS,
   FairDispatcher,
   Metrics,
   OutboxService,
@@ -15,6 +16,8 @@ import type { RunsEnv } from '../config/runs.env';
 import { parsePartitionLimits, partitionLimitOf } from '../config/partition-limits';
 
 const SCHEMA = 'runs';
+/** The consumers that settle each queue's work. */
+const CONSUMER_OF = { intentQ: CONSUMERS.runsIntentQueue, sbxQ: CONSUMERS.runsSandboxQueue } as const;
 
 /**
  * The runs service's fair queues, intentQ and sbxQ: work is written here instead of straight to the
@@ -38,7 +41,13 @@ export class FairQueues implements OnApplicationBootstrap, OnApplicationShutdown
     );
     const log = { warn: (obj: object, msg: string) => this.logger.warn({ ...obj, msg }) };
     const dispatcher = (queue: FairQueueName, window: number) =>
-      new FairDispatcher(ds, SCHEMA, queue, { window, limitOf, onReleased: () => this.outbox.kick() }, log);
+      new FairDispatcher(
+        ds,
+        SCHEMA,
+        queue,
+        { window, limitOf, consumer: CONSUMER_OF[queue].durable, onReleased: () => this.outbox.kick() },
+        log,
+      );
     this.dispatchers = {
       intentQ: dispatcher('intentQ', config.get('INTENTQ_WINDOW', { infer: true })),
       sbxQ: dispatcher('sbxQ', config.get('SBXQ_WINDOW', { infer: true })),

@@ -25,7 +25,7 @@ describe('FairDispatcher (Postgres)', () => {
   });
 
   beforeEach(async () => {
-    await ds.query('TRUNCATE runs.work_queue, runs.outbox');
+    await ds.query('TRUNCATE runs.work_queue, runs.outbox, runs.inbox');
   });
 
   const enqueue = (partition: string, n: number, from = 0) =>
@@ -46,7 +46,13 @@ describe('FairDispatcher (Postgres)', () => {
       source,
       'runs',
       'sbxQ',
-      { window, limitOf: (k) => limits[k] ?? 0, onReleased: () => undefined, sweepIntervalMs: 50 },
+      {
+        window,
+        limitOf: (k) => limits[k] ?? 0,
+        onReleased: () => undefined,
+        sweepIntervalMs: 50,
+        consumer: 'runs-sbx-q',
+      },
       quiet,
     );
 
@@ -111,6 +117,20 @@ describe('FairDispatcher (Postgres)', () => {
     );
     expect((await ds.query('SELECT count(*)::int AS n FROM runs.work_queue'))[0].n).toBe(0);
     expect(await round(d)).toBe(0);
+  });
+
+  it('frees the slot of a released message its consumer already applied (its inbox row says so)', async () => {
+    await enqueue('p', 3);
+    const d = dispatcher(10);
+    expect(await round(d)).toBe(3);
+    // Applied by a consumer that did not delete the row (a replica of an earlier version).
+    await ds.query(`INSERT INTO runs.inbox (consumer, msg_id, subject) VALUES ('runs-sbx-q', 'child:p:1', 'q.sbxQ.p')`);
+    // Another consumer's inbox row proves nothing about this queue.
+    await ds.query(
+      `INSERT INTO runs.inbox (consumer, msg_id, subject) VALUES ('runs-intent-q', 'child:p:2', 'q.sbxQ.p')`,
+    );
+    expect(await d.reconcile()).toBe(1);
+    expect(await inFlight()).toEqual({ p: 2 });
   });
 
   it('two replicas dispatching at once never have more than the window in flight', async () => {

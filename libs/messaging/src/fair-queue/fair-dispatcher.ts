@@ -1,5 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { inTransaction, queryOne, queryRows } from '@gatehouse/persistence';
+import { execute, inTransaction, queryOne, queryRows } from '@gatehouse/persistence';
 import { assertSchemaName, writeOutbox } from '../outbox/outbox-message';
 import { pickState, pickWithinLimits } from './fair-pick';
 import type { FairQueueName } from './fair-queues';
@@ -13,8 +13,13 @@ export interface FairDispatcherOptions {
   window: number;
   /** A partition's own limit on items in flight; 0 for none (the window only). */
   limitOf: (partitionKey: string) => number;
-  /** Safety sweep: work left by a kick that was lost (a replica died between commit and kick). */
+  /**
+   * Safety sweep: work left by a kick that was lost (a replica died between commit and kick), and
+   * released rows whose message the consumer has already applied (see `reconcile`).
+   */
   sweepIntervalMs?: number;
+  /** The durable consumer whose inbox says which released messages were applied. */
+  consumer: string;
   /** Called after a round released work into the outbox, to wake the relay. */
   onReleased: (count: number) => void;
 }
@@ -37,6 +42,7 @@ export class FairDispatcher {
   private readonly lockKey: string;
   private running = false;
   private again = false;
+  private sweepDue = false;
   private stopped = true;
   private timer?: NodeJS.Timeout;
   private retry?: NodeJS.Timeout;
@@ -57,7 +63,10 @@ export class FairDispatcher {
 
   start(): void {
     this.stopped = false;
-    this.timer = setInterval(() => this.kick(), this.options.sweepIntervalMs ?? 1000);
+    this.timer = setInterval(() => {
+      this.sweepDue = true;
+      this.kick();
+    }, this.options.sweepIntervalMs ?? 1000);
     this.timer.unref();
     this.kick();
   }
@@ -86,6 +95,10 @@ export class FairDispatcher {
         this.again = false;
         let released: number | 'locked';
         try {
+          if (this.sweepDue) {
+            this.sweepDue = false;
+            await this.reconcile();
+          }
           // Most wake-ups (every commit of a pipeline consumer) find nothing waiting: one read, no transaction.
           released = (await this.hasWaiting()) ? await inTransaction(this.ds, (tx) => this.round(tx)) : 0;
         } catch (err) {
@@ -108,6 +121,21 @@ export class FairDispatcher {
     } finally {
       this.running = false;
     }
+  }
+
+  /**
+   * Frees slots whose message was applied without its row being deleted: consumed by a replica of a
+   * version before the fair queues (a rolling upgrade), or queued again after it was applied, so that
+   * its publication was dropped as a duplicate. Its inbox row proves it settled. At most a window of
+   * rows is checked, by primary key; once a second, from the sweep.
+   */
+  async reconcile(): Promise<number> {
+    return execute(
+      this.ds,
+      `DELETE FROM ${this.schema}.work_queue w USING ${this.schema}.inbox i
+        WHERE w.queue = $1 AND w.released_at IS NOT NULL AND i.consumer = $2 AND i.msg_id = w.msg_id`,
+      [this.queue, this.options.consumer],
+    );
   }
 
   private async hasWaiting(): Promise<boolean> {
