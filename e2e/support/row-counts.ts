@@ -7,6 +7,7 @@ export const WRITABLE_TABLES = [
   'runs.run_steps',
   'runs.artifacts',
   'runs.outbox',
+  'runs.work_queue',
   'gates.gates',
   'gates.human_interactions',
   'gates.workflow_events',

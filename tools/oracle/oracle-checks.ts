@@ -59,6 +59,11 @@ export const ORACLE_FACTS: Record<string, string> = {
     SELECT 'runs' AS schema, consumer, msg_id, subject, deliveries, created_at FROM runs.dead_letters
     UNION ALL SELECT 'gates', consumer, msg_id, subject, deliveries, created_at FROM gates.dead_letters
     UNION ALL SELECT 'escalation', consumer, msg_id, subject, deliveries, created_at FROM escalation.dead_letters`,
+  /** Fair-queue work not yet settled, by queue: waiting for its share, and released (in flight). */
+  workQueue: `
+    SELECT queue, count(*) FILTER (WHERE released_at IS NULL)::int AS waiting,
+           count(*) FILTER (WHERE released_at IS NOT NULL)::int AS in_flight
+    FROM runs.work_queue GROUP BY queue ORDER BY queue`,
   unpublishedOutbox: `
     SELECT 'runs' AS schema, count(*)::int AS n FROM runs.outbox WHERE published_at IS NULL
     UNION ALL SELECT 'gates', count(*)::int FROM gates.outbox WHERE published_at IS NULL

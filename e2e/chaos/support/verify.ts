@@ -220,6 +220,15 @@ export async function verifyOutcome(
   );
   if (!outbox.ok) problems.push(`outbox rows never published: ${JSON.stringify(outbox.value)}`);
 
+  // Every fair-queue item was released and settled: nothing waits, no window slot is held.
+  const work = await eventuallyValue(
+    () =>
+      db.query<{ queue: string; n: number }>(`SELECT queue, count(*)::int AS n FROM runs.work_queue GROUP BY queue`),
+    (v) => !!v && v.length === 0,
+    30_000,
+  );
+  if (!work.ok) problems.push(`fair-queue work never settled: ${JSON.stringify(work.value)}`);
+
   let consumers: ConsumerState[] = [];
   if (options.checkConsumers !== false) {
     const settled = await eventuallyValue(

@@ -1,5 +1,6 @@
 import { IsBoolean, IsIn, IsInt, IsUrl, Max, Min, ValidateIf } from 'class-validator';
 import { BoolFromEnv, PolicyEnv } from '@gatehouse/contracts';
+import { IsPartitionLimits, MAX_PARTITION_LIMIT } from './partition-limits';
 
 const HTTP_URL = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
 
@@ -46,4 +47,30 @@ export class RunsEnv extends PolicyEnv {
   @Min(0)
   @Max(19)
   RUNS_NICE = 0;
+
+  /**
+   * Fairness across partition keys (docs/architecture.md, *Fair queues*): steps of parent runs
+   * (intentQ) in flight at once, over every partition and replica. A new partition's step waits
+   * behind at most this many others.
+   */
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  INTENTQ_WINDOW = 256;
+
+  /** Child tasks (sbxQ) in flight at once, over every partition and replica: the sandbox slots. */
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  SBXQ_WINDOW = 64;
+
+  /** Each partition's own limit on its items in flight per queue; 0: none but the window. */
+  @IsInt()
+  @Min(0)
+  @Max(MAX_PARTITION_LIMIT)
+  PARTITION_LIMIT = 0;
+
+  /** Overrides of PARTITION_LIMIT for named partitions: `tenant-a=4,tenant-b=64`. */
+  @IsPartitionLimits()
+  PARTITION_LIMITS = '';
 }

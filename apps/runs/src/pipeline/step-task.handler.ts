@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { CONSUMERS, type InboundMessage, type MessageHandler } from '@gatehouse/messaging';
+import { FairQueues } from '../queues/fair-queues.service';
 import { parseOrNull, stepTaskOf } from './inbound-messages';
 import { RecoveryService } from './recovery.service';
 import { StepRunner, failedStepOf } from './step-runner.service';
@@ -17,6 +18,7 @@ export class StepTaskHandler implements MessageHandler<PreparedCompile | null> {
   constructor(
     private readonly runner: StepRunner,
     private readonly recovery: RecoveryService,
+    private readonly queues: FairQueues,
   ) {}
 
   prepare(msg: InboundMessage): Promise<PreparedCompile | null> {
@@ -25,6 +27,11 @@ export class StepTaskHandler implements MessageHandler<PreparedCompile | null> {
 
   handle(tx: EntityManager, msg: InboundMessage, prepared: PreparedCompile | null): Promise<void> {
     return this.runner.run(tx, stepTaskOf(msg.json()), msg.deliveryCount, prepared);
+  }
+
+  /** A settled step frees an intentQ slot; ExecuteST's fan-out queues child tasks. */
+  afterCommit(): void {
+    this.queues.kick('intentQ', 'sbxQ');
   }
 
   async onDeadLetter(tx: EntityManager, msg: InboundMessage, error: Error): Promise<void> {

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { isTerminalRunStatus } from '@gatehouse/contracts';
-import { OutboxService, type OutboxMessage } from '@gatehouse/messaging';
+import type { OutboxMessage } from '@gatehouse/messaging';
+import { FairQueues } from '../queues/fair-queues.service';
 import { runFinishedMessage, runUpdatedMessage } from './run-messages';
 import type { RunRow } from './run-row';
 import { RunsRepository, type RunChanges } from './runs.repository';
@@ -9,13 +10,14 @@ import { RunsRepository, type RunChanges } from './runs.repository';
 /**
  * Every change of a run goes through here, in the caller's transaction. A change of the status
  * snapshot bumps `version` and writes `run-updated:<wid>:<version>`; the terminal snapshot is also
- * written as `run-finished:<wid>`. Follow-up messages are built from the updated row.
+ * written as `run-finished:<wid>`. Follow-up messages are built from the updated row; the caller
+ * kicks the fair queues after commit (handlers do it in `afterCommit`).
  */
 @Injectable()
 export class RunWriter {
   constructor(
     private readonly runs: RunsRepository,
-    private readonly outbox: OutboxService,
+    private readonly queues: FairQueues,
   ) {}
 
   async change(
@@ -33,7 +35,8 @@ export class RunWriter {
         announced.push(runFinishedMessage(next));
     }
     const messages = [...announced, ...followUps(next)];
-    if (messages.length > 0) await this.outbox.write(tx, ...messages);
+    // Step and child-task messages wait for their fair share; events go to the outbox.
+    if (messages.length > 0) await this.queues.write(tx, messages);
     return next;
   }
 

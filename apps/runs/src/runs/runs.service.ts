@@ -17,6 +17,7 @@ import {
 import { OutboxService, PolicyFileService } from '@gatehouse/messaging';
 import { inTransaction } from '@gatehouse/persistence';
 import type { RunsEnv } from '../config/runs.env';
+import { FairQueues } from '../queues/fair-queues.service';
 import { IntentsRepository } from './intents.repository';
 import { runUpdatedMessage, stepMessage } from './run-messages';
 import { toRunView } from './run-view';
@@ -33,6 +34,7 @@ export class RunsService {
     private readonly runs: RunsRepository,
     private readonly config: ConfigService<RunsEnv, true>,
     private readonly policy: PolicyFileService,
+    private readonly queues: FairQueues,
   ) {}
 
   async createIntent(dto: CreateIntentDto): Promise<CreateIntentResult> {
@@ -50,7 +52,7 @@ export class RunsService {
   async startRun(dto: StartRunCommand): Promise<StartRunResult> {
     const partition = checkRunLaws(dto, this.config.get('SBX_QUEUE_PARTITION', { infer: true }), this.policy.recipes);
     if (!isUuid(dto.intentId)) throw intentNotFound(dto.intentId);
-    return this.outbox.transaction(async (tx) => {
+    const result = await this.outbox.transaction(async (tx) => {
       const intent = await this.intents.find(tx, dto.intentId);
       if (!intent) throw intentNotFound(dto.intentId);
       const run = await this.runs.insert(tx, {
@@ -65,9 +67,12 @@ export class RunsService {
         },
         requestedBy: dto.requestedBy ?? null,
       });
-      if (run) await this.outbox.write(tx, stepMessage(run, StepId.COMPILE), runUpdatedMessage(run));
+      // The first step waits for the partition's fair share of intentQ; the snapshot goes out at once.
+      if (run) await this.queues.write(tx, [stepMessage(run, StepId.COMPILE), runUpdatedMessage(run)]);
       return { workflowID: intent.id, created: run !== null };
     });
+    if (result.created) this.queues.kick('intentQ');
+    return result;
   }
 
   async getRun(workflowId: string): Promise<RunView> {

@@ -1,5 +1,5 @@
 import type { Consumer, ConsumerMessages, JetStreamClient, JsMsg } from '@nats-io/jetstream';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { isUnavailableDbError } from '@gatehouse/persistence';
 import { assertSchemaName, withBufferedOutbox } from '../outbox/outbox-message';
 import { redeliveryDelayMs } from './backoff';
@@ -7,6 +7,7 @@ import { Limiter } from './limiter';
 import { InboundMessage, PoisonMessageError } from './inbound-message';
 import { claimInbox, claimInboxBatch } from './inbox-claims';
 import { consumerStatusWarning } from './consumer-status';
+import { settleWork } from '../fair-queue/work-queue';
 import type { MessageHandler } from './message-handler';
 
 export interface RunnerLogger {
@@ -260,6 +261,7 @@ export class ConsumerRunner<P = void> {
     let written = 0;
     try {
       applied = await this.ds.transaction(async (tx) => {
+        await this.settleWork(tx, [inbound]);
         if (!(await claimInbox(tx, this.schema, this.name, inbound))) return false;
         ({ written } = await withBufferedOutbox(tx, () => this.handler.handle(tx, inbound, prepared.value)));
         return true;
@@ -285,6 +287,10 @@ export class ConsumerRunner<P = void> {
           tx,
           this.schema,
           this.name,
+          batch.map((d) => d.inbound),
+        );
+        await this.settleWork(
+          tx,
           batch.map((d) => d.inbound),
         );
         // The batch's outbox rows are written together once every handler has run.
@@ -316,6 +322,19 @@ export class ConsumerRunner<P = void> {
     return outcomes;
   }
 
+  /**
+   * A fair queue's message frees its window slot in the transaction that settles it, whether it is
+   * applied now, was applied before (a redelivery) or is dead-lettered.
+   */
+  private async settleWork(tx: EntityManager, messages: InboundMessage[]): Promise<void> {
+    if (this.handler.consumer.fairQueue)
+      await settleWork(
+        tx,
+        this.schema,
+        messages.map((m) => m.msgId),
+      );
+  }
+
   /** After commit a lost ack is harmless: the redelivery finds the inbox row and does nothing. */
   private async ack(msg: JsMsg, m: InboundMessage): Promise<void> {
     try {
@@ -341,6 +360,7 @@ export class ConsumerRunner<P = void> {
     let written = 0;
     try {
       await this.ds.transaction(async (tx) => {
+        await this.settleWork(tx, [m]);
         // The inbox row makes a later redelivery of this message a no-op.
         if (!(await claimInbox(tx, this.schema, this.name, m))) return;
         await tx.query(

@@ -13,4 +13,6 @@ export interface MessageHandler<P = void> {
   handle(tx: EntityManager, msg: InboundMessage, prepared: P): Promise<void>;
   /** Runs in the dead-letter transaction, e.g. to fail the run the message belonged to. */
   onDeadLetter?(tx: EntityManager, msg: InboundMessage, error: Error): Promise<void>;
+  /** Called after every commit of this consumer's transactions, e.g. to wake a fair dispatcher. */
+  afterCommit?(): void;
 }

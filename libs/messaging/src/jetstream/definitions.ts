@@ -1,4 +1,5 @@
 import { subjectFilters } from '@gatehouse/contracts';
+import type { FairQueueName } from '../fair-queue/fair-queues';
 
 /**
  * Every stream and durable consumer of the platform, declared once and provisioned by
@@ -21,6 +22,11 @@ export interface ConsumerDefinition {
   /** Seconds before an unacknowledged delivery is redelivered. */
   ackWaitS: number;
   maxAckPending: number;
+  /**
+   * The fair queue whose released work this consumer settles: each message it settles frees its
+   * window slot (deletes its `work_queue` row) in the settling transaction.
+   */
+  fairQueue?: FairQueueName;
 }
 
 export const STREAMS = {
@@ -54,19 +60,25 @@ export const STREAMS = {
   },
 } satisfies Record<string, StreamDefinition>;
 
-const consumer = (stream: StreamDefinition, durable: string, filterSubject: string): ConsumerDefinition => ({
+const consumer = (
+  stream: StreamDefinition,
+  durable: string,
+  filterSubject: string,
+  fairQueue?: FairQueueName,
+): ConsumerDefinition => ({
   stream: stream.name,
   durable,
   filterSubject,
   ackWaitS: 30,
   maxAckPending: 2000,
+  ...(fairQueue ? { fairQueue } : {}),
 });
 
 export const CONSUMERS = {
   /** runs: parent run steps. */
-  runsIntentQueue: consumer(STREAMS.queues, 'runs-intent-q', subjectFilters.intentQueue),
+  runsIntentQueue: consumer(STREAMS.queues, 'runs-intent-q', subjectFilters.intentQueue, 'intentQ'),
   /** runs: child tasks of ExecuteST. */
-  runsSandboxQueue: consumer(STREAMS.queues, 'runs-sbx-q', subjectFilters.sandboxQueue),
+  runsSandboxQueue: consumer(STREAMS.queues, 'runs-sbx-q', subjectFilters.sandboxQueue, 'sbxQ'),
   /** runs: gates decided, to resume or end the run. */
   runsGateDecided: consumer(STREAMS.events, 'runs-gate-decided', subjectFilters.gateDecided),
   /** gates: runs asking for a gate. */

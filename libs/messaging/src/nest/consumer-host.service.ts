@@ -86,6 +86,7 @@ export class ConsumerHost implements OnApplicationBootstrap, BeforeApplicationSh
           // Wake the relay only after a commit that gave it messages.
           afterCommit: (wroteOutbox) => {
             if (wroteOutbox) this.outbox.kick();
+            handler.afterCommit?.();
           },
           observe: (outcome, seconds) => {
             this.metrics.consumerMessages.inc({ consumer: handler.consumer.durable, outcome });
