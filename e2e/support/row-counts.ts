@@ -7,6 +7,8 @@ export const WRITABLE_TABLES = [
   'runs.run_steps',
   'runs.artifacts',
   'runs.outbox',
+  'runs.held_messages',
+  'runs.run_control',
   'gates.gates',
   'gates.human_interactions',
   'gates.workflow_events',
