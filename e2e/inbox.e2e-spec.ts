@@ -76,6 +76,7 @@ describe('the operators inbox (e2e)', () => {
       },
     });
     expect(first.title).toContain('ship the plan');
+    expect(res.body.items[1].run.requestedBy).toBe(bobId);
     const gate = await admin.get(`/api/runs/${started[0].wid}/gates/approve-plan`);
     expect(first.deadlineAt).toBe(gate.body.deadlineAt);
     expect(first.approvals.required).toBe(gate.body.requiredApprovals);
