@@ -64,6 +64,9 @@ export class InboxRepository {
        ORDER BY g.deadline_at, g.workflow_id, g.gate_key
        LIMIT $${params.length}`,
       params,
+      // Each call plans with its values: a generic plan of a named statement could not use the partial
+      // indexes (their predicate is state = 'PENDING', not state = $1).
+      { prepare: false },
     );
     return rows.map((r) => ({
       item: {
