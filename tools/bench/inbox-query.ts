@@ -10,6 +10,7 @@
  * so they include the round trip) and their medians; writes .tmp/inbox-query-bench.json with the plans.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { GateState, type InboxPosition, type InboxQuery } from '@gatehouse/contracts';
@@ -119,7 +120,8 @@ async function main(): Promise<void> {
     } as Db;
     const repo = new InboxRepository();
     const plans: Record<string, string> = {};
-    const rounds: Record<string, { p50: number[]; p99: number[]; rows: number }> = {};
+    const rounds: Record<string, { p50: number[]; p99: number[]; rows: number; server: number[] }> = {};
+    const loadAtStart = loadavg()[0];
     const round2 = (x: number) => Math.round(x * 100) / 100;
     for (let r = 0; r < ROUNDS; r++) {
       for (const s of SCENARIOS) {
@@ -134,9 +136,14 @@ async function main(): Promise<void> {
           times.push(Number(process.hrtime.bigint() - t0) / 1e6);
         }
         times.sort((a, b) => a - b);
-        const acc = (rounds[s.name] ??= { p50: [], p99: [], rows });
+        const acc = (rounds[s.name] ??= { p50: [], p99: [], rows, server: [] });
         acc.p50.push(round2(percentile(times, 50)));
         acc.p99.push(round2(percentile(times, 99)));
+        // The database's own execution time, free of this client's and the machine's scheduling noise.
+        for (let i = 0; i < 50; i++) {
+          const plan = await client.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${capture!.sql}`, capture!.params);
+          acc.server.push(plan.rows[0]['QUERY PLAN'][0]['Execution Time']);
+        }
         if (r === 0) {
           const plan = await client.query(`EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${capture!.sql}`, capture!.params);
           plans[s.name] = plan.rows.map((x: Record<string, string>) => x['QUERY PLAN']).join('\n');
@@ -150,16 +157,29 @@ async function main(): Promise<void> {
       p99Ms: x.p99,
       medianP50Ms: median(x.p50),
       medianP99Ms: median(x.p99),
+      serverP50Ms: round2(
+        percentile(
+          [...x.server].sort((a, b) => a - b),
+          50,
+        ),
+      ),
+      serverP99Ms: round2(
+        percentile(
+          [...x.server].sort((a, b) => a - b),
+          99,
+        ),
+      ),
     }));
+    const loadAverage = { start: loadAtStart, end: loadavg()[0], cores: cpus().length };
     const counts = (
       await client.query(
         `SELECT count(*)::int AS gates, count(*) FILTER (WHERE state = 'PENDING')::int AS pending FROM gates.gates`,
       )
     ).rows[0];
-    const report = { ...counts, fillS, iterations: ITERATIONS, rounds: ROUNDS, results, plans };
+    const report = { ...counts, fillS, iterations: ITERATIONS, rounds: ROUNDS, loadAverage, results, plans };
     mkdirSync(join(ROOT, '.tmp'), { recursive: true });
     writeFileSync(join(ROOT, '.tmp', 'inbox-query-bench.json'), JSON.stringify(report, null, 2));
-    process.stdout.write(`${JSON.stringify({ ...counts, fillS, results }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ ...counts, fillS, loadAverage, results }, null, 2)}\n`);
   } finally {
     await client.end();
     if (!process.argv.includes('--keep')) await db.drop();
