@@ -175,14 +175,21 @@ describe('run control (e2e)', () => {
       );
       return t?.status === 'ARMED' ? true : undefined;
     });
+    // A paused run can be cancelled; it then is no longer paused.
+    expect((await control(operator, wid, 'pause')).body).toMatchObject({ changed: true, paused: true });
     const res = await control(requester, wid, 'cancel', 'wrong repo');
-    expect(res.body).toMatchObject({ changed: true, status: 'CANCELLED' });
+    expect(res.body).toMatchObject({ changed: true, status: 'CANCELLED', paused: false });
     expect((await control(operator, wid, 'cancel', 'twice')).body).toMatchObject({
       changed: false,
       status: 'CANCELLED',
     });
     const view = (await admin.get(`/api/runs/${wid}`)).body;
-    expect(view).toMatchObject({ status: 'CANCELLED', nextAction: 'NONE', error: { code: 'CANCELLED' } });
+    expect(view).toMatchObject({
+      status: 'CANCELLED',
+      nextAction: 'NONE',
+      error: { code: 'CANCELLED' },
+      paused: false,
+    });
     expect(view.error.message).toContain('wrong repo');
     await eventually(async () => {
       const gate = await admin.get(`/api/runs/${wid}/gates/approve-plan`);
@@ -198,7 +205,11 @@ describe('run control (e2e)', () => {
     const late = await approve(operator, wid);
     expect([late.status, late.body.error]).toEqual([409, 'GATE_CLOSED']);
     expect((await control(operator, wid, 'pause')).body.error).toBe('RUN_FINISHED');
-    expect((await audit(wid)).map((a) => [a.action, a.actor])).toEqual([['cancel', requesterId]]);
+    expect((await audit(wid)).map((a) => [a.action, a.actor])).toEqual([
+      ['pause', operatorId],
+      ['cancel', requesterId],
+    ]);
+    expect(await count('runs.held_messages WHERE run_id = $1', wid)).toBe(0);
   });
 
   it('cancels during ExecuteST: nothing starts after the cancel commits', async () => {

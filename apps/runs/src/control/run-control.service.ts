@@ -123,12 +123,14 @@ export class RunControlService {
     return (await this.runs.lock(tx, run.id)) ?? next;
   }
 
-  /** Ends the run CANCELLED; its run-finished fact makes the gates service cancel its gates (and disarm their timers). */
+  /**
+   * Ends the run CANCELLED (which also ends a pause); its run-finished fact makes the gates service
+   * cancel its gates and the escalation service disarm their timers.
+   */
   private async cancel(tx: EntityManager, run: RunRow, cmd: RunControlCommand): Promise<RunRow> {
     const error = { code: RunErrorCode.CANCELLED, message: `cancelled by ${cmd.actor}: ${cmd.reason}` };
     await this.held.takeAll(tx, run.id);
     await this.control.failRunningSteps(tx, run.id, error);
-    if (run.paused) await this.control.setPaused(tx, run.id, null);
     await this.control.audit(tx, run.id, cmd.action, cmd.actor, cmd.reason);
     return this.writer.transition(tx, run, { status: RunStatus.CANCELLED, nextAction: NextAction.NONE, error });
   }
