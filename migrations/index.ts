@@ -7,6 +7,7 @@ import { CreateSeedCompatibilityViews1763700001300 } from './1763700001300-creat
 import { IdentityKeysAndActors1763700001800 } from './1763700001800-identityKeysAndActors';
 import { GateRiskAndApprovals1763700002000 } from './1763700002000-gateRiskAndApprovals';
 import { CreateRunsWorkQueue1763700002100 } from './1763700002100-createRunsWorkQueue';
+import { InboxAndRunControl1763700004000 } from './1763700004000-inboxAndRunControl';
 
 /** The one ordered sequence of migrations for every schema. Append new ones at the end. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   IdentityKeysAndActors1763700001800,
   GateRiskAndApprovals1763700002000,
   CreateRunsWorkQueue1763700002100,
+  InboxAndRunControl1763700004000,
 ];

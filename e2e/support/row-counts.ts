@@ -8,6 +8,8 @@ export const WRITABLE_TABLES = [
   'runs.artifacts',
   'runs.outbox',
   'runs.work_queue',
+  'runs.held_messages',
+  'runs.run_control',
   'gates.gates',
   'gates.human_interactions',
   'gates.workflow_events',

@@ -8,6 +8,7 @@ import { EventsModule } from './events/events.module';
 import { GatesModule } from './gates/gates.module';
 import { HealthModule } from './health/health.module';
 import { CorrelationInterceptor } from './http/correlation.interceptor';
+import { InboxModule } from './inbox/inbox.module';
 import { IntentsModule } from './intents/intents.module';
 import { RpcModule } from './rpc/rpc.module';
 import { RunsModule } from './runs/runs.module';
@@ -31,6 +32,7 @@ export class AppModule {
         IntentsModule,
         RunsModule,
         GatesModule,
+        InboxModule,
         EventsModule,
       ],
       providers: [{ provide: APP_INTERCEPTOR, useClass: CorrelationInterceptor }],

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { PolicyFileModule, ServiceCoreModule } from '@gatehouse/messaging';
 import { RunsEnv } from './config/runs.env';
+import { ControlModule } from './control/control.module';
 import { HealthModule } from './health/health.module';
 import { PipelineModule } from './pipeline/pipeline.module';
 import { RunsModule } from './runs/runs.module';
@@ -11,6 +12,7 @@ import { RunsModule } from './runs/runs.module';
     PolicyFileModule,
     RunsModule,
     PipelineModule,
+    ControlModule,
     HealthModule,
   ],
 })

@@ -18,6 +18,7 @@ import {
   type GatePolicy,
   type GatePrompt,
   type GateRequestedEvent,
+  type GateRequestRunSummary,
 } from '@gatehouse/contracts';
 import { GateAnnouncements } from './gate-announcements.service';
 import { timeoutOutcome, type Successor } from './gate-policy';
@@ -38,6 +39,7 @@ interface GateSpec {
   choices: GateChoice[];
   policy: GatePolicy;
   escalation?: GateEscalationInfo;
+  run: GateRequestRunSummary | null;
 }
 
 /**
@@ -73,6 +75,7 @@ export class GateLifecycleService {
       planHash: req.planHash,
       choices: req.choices,
       policy: this.policies.policyFor(req.recipeName, g),
+      run: req.run ?? null,
     });
     return gate ? 'opened' : 'exists';
   }
@@ -204,6 +207,7 @@ export class GateLifecycleService {
       choices: gate.choices,
       policy: next.policy,
       escalation: { rootGateKey: gate.rootGateKey, fromGateKey: g, level: next.level, group: next.group },
+      run: gate.run,
     });
     if (!opened) {
       this.logger.warn({
@@ -229,6 +233,8 @@ export class GateLifecycleService {
       choices: spec.choices,
       policy,
       escalation: escalation && { rootGateKey: escalation.rootGateKey, level: escalation.level },
+      title: spec.title,
+      run: spec.run,
     });
     if (!gate) return undefined;
     const prompt: GatePrompt = {

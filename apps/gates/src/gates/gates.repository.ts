@@ -1,5 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { GateState, type GateChoice, type GatePolicy, type GateSummary, type RiskLevel } from '@gatehouse/contracts';
+import {
+  GateState,
+  type GateRequestRunSummary,
+  type GateChoice,
+  type GatePolicy,
+  type GateSummary,
+  type RiskLevel,
+} from '@gatehouse/contracts';
 import { iso } from '../shared/time';
 import { queryRows, type Db } from '@gatehouse/persistence';
 
@@ -22,6 +29,12 @@ export interface GateRow {
   requiredApprovals: number;
   approvalCount: number;
   planHash: string | null;
+  title: string | null;
+  /** The run's summary as its gate request carried it (null for gates opened before it was sent). */
+  run: GateRequestRunSummary | null;
+  /** Who may decide (gate-eligibility.ts): NULL roles = any role. */
+  allowedRoles: string[] | null;
+  selfApprovalAllowed: boolean;
 }
 
 export interface LockedGate extends GateRow {
@@ -46,6 +59,12 @@ interface RawGate {
   required_approvals: number;
   approval_count: number;
   plan_hash: string | null;
+  title: string | null;
+  run_goal: string | null;
+  run_partition: string | null;
+  requested_by: string | null;
+  allowed_roles: string[] | null;
+  self_approval_allowed: boolean;
   now?: Date;
 }
 
@@ -53,7 +72,7 @@ interface RawGate {
 const RUN_LIFECYCLE_LOCK_CLASS = 7_261_100;
 
 const COLUMNS =
-  'workflow_id, gate_key, COALESCE(root_gate_key, gate_key) AS root_gate_key, escalation_level, state, topic, recipe_name, choices, policy, deadline_at, opened_at, closed_at, risk_level, required_approvals, approval_count, plan_hash';
+  'workflow_id, gate_key, COALESCE(root_gate_key, gate_key) AS root_gate_key, escalation_level, state, topic, recipe_name, choices, policy, deadline_at, opened_at, closed_at, risk_level, required_approvals, approval_count, plan_hash, title, run_goal, run_partition, requested_by, allowed_roles, self_approval_allowed';
 
 function toRow(r: RawGate): GateRow {
   return {
@@ -73,6 +92,13 @@ function toRow(r: RawGate): GateRow {
     requiredApprovals: r.required_approvals,
     approvalCount: r.approval_count,
     planHash: r.plan_hash,
+    title: r.title,
+    run:
+      r.run_goal === null || r.run_partition === null
+        ? null
+        : { goal: r.run_goal, partition: r.run_partition, requestedBy: r.requested_by },
+    allowedRoles: r.allowed_roles,
+    selfApprovalAllowed: r.self_approval_allowed,
   };
 }
 
@@ -102,6 +128,8 @@ export interface NewGate {
   recipeName: string;
   choices: GateChoice[];
   policy: GatePolicy;
+  title: string;
+  run?: GateRequestRunSummary | null;
 }
 
 /** SQL on `gates.gates` and `gates.finished_runs`. Callers pass the transaction to run in. */
@@ -116,8 +144,10 @@ export class GatesRepository {
       db,
       `WITH t AS (SELECT clock_timestamp() AS now)
        INSERT INTO gates.gates
-         (workflow_id, gate_key, root_gate_key, escalation_level, state, topic, recipe_name, choices, policy, deadline_at, opened_at)
-       SELECT $1, $2, $8::text, $9::int, 'PENDING', $3, $4, $5::jsonb, $6::jsonb, t.now + make_interval(secs => $7), t.now FROM t
+         (workflow_id, gate_key, root_gate_key, escalation_level, state, topic, recipe_name, choices, policy, deadline_at, opened_at,
+          title, run_goal, run_partition, requested_by)
+       SELECT $1, $2, $8::text, $9::int, 'PENDING', $3, $4, $5::jsonb, $6::jsonb, t.now + make_interval(secs => $7), t.now,
+          $10, $11, $12, $13 FROM t
        ON CONFLICT (workflow_id, gate_key) DO NOTHING
        RETURNING ${COLUMNS}`,
       [
@@ -130,6 +160,10 @@ export class GatesRepository {
         g.policy.timeoutS,
         g.escalation?.rootGateKey ?? null,
         g.escalation?.level ?? 0,
+        g.title,
+        g.run?.goal ?? null,
+        g.run?.partition ?? null,
+        g.run?.requestedBy ?? null,
       ],
     );
     return rows[0] ? toRow(rows[0]) : undefined;

@@ -6,6 +6,7 @@ import {
   type DeadlinePassedEvent,
   type GateChoice,
   type GateRequestedEvent,
+  type GateRequestRunSummary,
   type RunUpdatedEvent,
 } from '@gatehouse/contracts';
 import { PoisonMessageError } from '@gatehouse/messaging';
@@ -44,6 +45,15 @@ function parseChoices(value: unknown): GateChoice[] {
   });
 }
 
+function parseRunSummary(value: unknown): GateRequestRunSummary {
+  if (!isPlainObject(value)) poison('gate-requested', 'run must be an object');
+  if (!str(value.goal, 1000)) poison('gate-requested', 'run.goal must be a string');
+  if (!str(value.partition, 128)) poison('gate-requested', 'run.partition must be a string');
+  if (value.requestedBy !== null && !str(value.requestedBy, 200))
+    poison('gate-requested', 'run.requestedBy must be a string or null');
+  return { goal: value.goal, partition: value.partition, requestedBy: value.requestedBy };
+}
+
 export function parseGateRequested(body: unknown): GateRequestedEvent {
   if (!isPlainObject(body)) poison('gate-requested', 'body is not an object');
   if (!isUuid(body.workflowId)) poison('gate-requested', 'workflowId is not a UUID');
@@ -55,6 +65,7 @@ export function parseGateRequested(body: unknown): GateRequestedEvent {
   return {
     workflowId: body.workflowId.toLowerCase(),
     gateKey: body.gateKey,
+    ...(body.run === undefined ? {} : { run: parseRunSummary(body.run) }),
     title: body.title,
     plan: body.plan ?? null,
     planHash: body.planHash,

@@ -15,6 +15,8 @@ import {
   type GateSummary,
   type GatesListRequest,
   type HealthReply,
+  type InboxPage,
+  type InboxQuery,
   type PendingPlanGateRequest,
 } from '@gatehouse/contracts';
 import { RpcClientService, type SendOptions } from './rpc-client.service';
@@ -26,6 +28,11 @@ export class GatesClient {
 
   list(workflowId: string): Promise<GateSummary[]> {
     return this.rpc.send(rpc.gates.list, { workflowId } satisfies GatesListRequest);
+  }
+
+  /** The operators' inbox across runs. */
+  inbox(query: InboxQuery): Promise<InboxPage> {
+    return this.rpc.send(rpc.gates.inbox, query);
   }
 
   get(workflowId: string, gateKey: string, options?: SendOptions): Promise<GateDetail> {

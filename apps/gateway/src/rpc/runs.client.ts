@@ -4,6 +4,8 @@ import {
   type CreateIntentDto,
   type CreateIntentResult,
   type HealthReply,
+  type RunControlCommand,
+  type RunControlResult,
   type RunView,
   type StartRunCommand,
   type StartRunResult,
@@ -25,6 +27,10 @@ export class RunsClient {
 
   getRun(workflowId: string, options?: SendOptions): Promise<RunView> {
     return this.rpc.send(rpc.runs.getRun, { workflowId }, options);
+  }
+
+  control(command: RunControlCommand): Promise<RunControlResult> {
+    return this.rpc.send(rpc.runs.control, command);
   }
 
   health(timeoutMs: number): Promise<HealthReply> {

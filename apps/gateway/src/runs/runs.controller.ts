@@ -1,7 +1,14 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { ErrorCode, StartRunDto, type RunView } from '@gatehouse/contracts';
+import {
+  ErrorCode,
+  RunControlAction,
+  RunControlDto,
+  StartRunDto,
+  type RunControlResult,
+  type RunView,
+} from '@gatehouse/contracts';
 import type { Principal } from '@gatehouse/identity';
 import { CurrentPrincipal } from '../auth/principal.decorator';
 import { ApiAnswer, ApiErrors } from '../openapi/api-answers';
@@ -9,6 +16,14 @@ import { BODY_ERRORS } from '../openapi/route-errors';
 import { ref } from '../openapi/view-schemas';
 import { RunStatusStreamService, type StatusSink } from './run-status-stream.service';
 import { RunsService } from './runs.service';
+
+const RUN_CONTROL_ERRORS = [
+  ...BODY_ERRORS,
+  ErrorCode.RUN_NOT_FOUND,
+  ErrorCode.RUN_CONTROL_FORBIDDEN,
+  ErrorCode.RUN_FINISHED,
+  ErrorCode.SERVICE_UNAVAILABLE,
+];
 
 @ApiTags('runs')
 @Controller('api/runs')
@@ -31,6 +46,46 @@ export class RunsController {
   )
   start(@Body() dto: StartRunDto, @CurrentPrincipal() principal: Principal): Promise<{ workflowID: string }> {
     return this.runs.startRun(dto, principal);
+  }
+
+  @Post(':wid/pause')
+  @HttpCode(200)
+  @ApiAnswer(200, 'RunControlResult', 'Paused: the step in flight finishes, then the run holds (idempotent)')
+  @ApiErrors(...RUN_CONTROL_ERRORS)
+  pause(
+    @Param('wid') wid: string,
+    @Body() dto: RunControlDto,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<RunControlResult> {
+    return this.runs.control(wid, RunControlAction.PAUSE, dto, principal);
+  }
+
+  @Post(':wid/resume')
+  @HttpCode(200)
+  @ApiAnswer(200, 'RunControlResult', 'Resumed: held work and decisions taken while paused apply in order (idempotent)')
+  @ApiErrors(...RUN_CONTROL_ERRORS)
+  resume(
+    @Param('wid') wid: string,
+    @Body() dto: RunControlDto,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<RunControlResult> {
+    return this.runs.control(wid, RunControlAction.RESUME, dto, principal);
+  }
+
+  @Post(':wid/cancel')
+  @HttpCode(200)
+  @ApiAnswer(
+    200,
+    'RunControlResult',
+    'Cancelled: the run ends CANCELLED and its pending gates are cancelled (idempotent)',
+  )
+  @ApiErrors(...RUN_CONTROL_ERRORS)
+  cancel(
+    @Param('wid') wid: string,
+    @Body() dto: RunControlDto,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<RunControlResult> {
+    return this.runs.control(wid, RunControlAction.CANCEL, dto, principal);
   }
 
   @Get(':wid')

@@ -4,6 +4,9 @@ import {
   checkRunLaws,
   type CreateIntentDto,
   type CreateIntentResult,
+  type RunControlAction,
+  type RunControlDto,
+  type RunControlResult,
   type RunView,
   type StartRunDto,
 } from '@gatehouse/contracts';
@@ -34,6 +37,17 @@ export class RunsService {
     checkRunLaws(dto, this.partitionRequired, this.policy.recipes);
     const { workflowID } = await this.runs.startRun({ ...dto, requestedBy: principal.id });
     return { workflowID };
+  }
+
+  /** Who may control the run is decided by the runs service, which knows the run's requester. */
+  control(wid: string, action: RunControlAction, dto: RunControlDto, principal: Principal): Promise<RunControlResult> {
+    return this.runs.control({
+      workflowId: requireRunId(wid),
+      action,
+      reason: dto.reason,
+      actor: principal.id,
+      roles: principal.roles,
+    });
   }
 
   async getRun(wid: string): Promise<RunView> {

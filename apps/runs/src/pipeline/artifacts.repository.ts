@@ -25,20 +25,20 @@ export class ArtifactsRepository {
   }
 
   /**
-   * Whether a child task still has work: its run exists and is not terminal, and its artifact is not
+   * Whether a child task still has work: its run exists, is not terminal nor paused, and its artifact is not
    * written yet. One read, outside the transaction, before the sandbox call.
    */
   async childTaskOpen(db: Db, runId: string, stepId: StepId, taskKey: string, idx: number): Promise<boolean> {
-    const rows = await queryRows<{ status: string; done: boolean }>(
+    const rows = await queryRows<{ status: string; paused: boolean; done: boolean }>(
       db,
-      `SELECT r.status, EXISTS (
+      `SELECT r.status, r.paused, EXISTS (
          SELECT 1 FROM runs.artifacts a WHERE a.run_id = r.id AND a.step_id = $2 AND a.task_key = $3 AND a.idx = $4
        ) AS done
        FROM runs.runs r WHERE r.id = $1`,
       [runId, stepId, taskKey, idx],
     );
     const r = rows[0];
-    return r !== undefined && !isTerminalRunStatus(r.status) && !r.done;
+    return r !== undefined && !isTerminalRunStatus(r.status) && !r.paused && !r.done;
   }
 
   /**

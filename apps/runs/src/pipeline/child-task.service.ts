@@ -10,6 +10,7 @@ import {
 } from '@gatehouse/contracts';
 import { PoisonMessageError } from '@gatehouse/messaging';
 import { SANDBOX, type Sandbox, type SandboxResult } from '../adapters/sandbox';
+import { HeldWorkRepository } from '../control/held-work.repository';
 import { childMessage } from '../runs/run-messages';
 import { RunWriter } from '../runs/run-writer.service';
 import { RunsRepository } from '../runs/runs.repository';
@@ -29,9 +30,10 @@ export class ChildTaskService {
     private readonly artifacts: ArtifactsRepository,
     private readonly writer: RunWriter,
     @Inject(SANDBOX) private readonly sandbox: Sandbox,
+    private readonly held: HeldWorkRepository,
   ) {}
 
-  /** Outside the transaction: the sandbox call. Null when the task has nothing left to do. */
+  /** Outside the transaction: the sandbox call. Null when the task has nothing to do now (done, or its run paused or ended). */
   async prepare(task: ChildTaskMessage): Promise<SandboxResult | null> {
     if (!(await this.artifacts.childTaskOpen(this.ds, task.runId, StepId.EXECUTE, task.taskKey, task.idx))) return null;
     return this.sandbox.run(task);
@@ -50,6 +52,11 @@ export class ChildTaskService {
       this.logger.debug(`run ${run.id} is ${run.status}; ${task.taskKey} dropped`);
       return;
     }
+    if (!result && run.paused) {
+      // Dispatched but not started when the run paused: it waits for resume.
+      await this.held.holdMessage(tx, run.id, childMessage(run, task.idx));
+      return;
+    }
     if (!result) {
       // prepare() found the task done (or its run finished) and so did not call the sandbox.
       if (await this.artifacts.exists(tx, run.id, StepId.EXECUTE, task.taskKey, task.idx)) return;
@@ -66,11 +73,14 @@ export class ChildTaskService {
     if (!inserted) return;
     const step = afterTaskDone({ total: run.tasks_total, dispatched: run.tasks_dispatched, done: run.tasks_done });
     if (!step.finished) {
+      const next = step.dispatch === null ? null : childMessage(run, step.dispatch);
+      // A paused run finishes the task in flight but dispatches no new one until resumed.
+      if (next && run.paused) await this.held.holdMessage(tx, run.id, next);
       await this.writer.progress(
         tx,
         run,
         { tasksDone: step.state.done, tasksDispatched: step.state.dispatched },
-        step.dispatch === null ? [] : [childMessage(run, step.dispatch)],
+        next && !run.paused ? [next] : [],
       );
       return;
     }

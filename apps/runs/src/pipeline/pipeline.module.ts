@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ConsumerHost } from '@gatehouse/messaging';
 import { AdaptersModule } from '../adapters/adapters.module';
+import { HeldWorkRepository } from '../control/held-work.repository';
 import { RunsModule } from '../runs/runs.module';
 import { ArtifactsRepository } from './artifacts.repository';
 import { ChildTaskHandler } from './child-task.handler';
@@ -33,7 +34,9 @@ import { ExecuteStep } from './steps/execute.step';
     StepTaskHandler,
     ChildTaskHandler,
     GateDecidedHandler,
+    HeldWorkRepository,
   ],
+  exports: [PlanGateService, HeldWorkRepository],
 })
 export class PipelineModule {
   constructor(host: ConsumerHost, steps: StepTaskHandler, children: ChildTaskHandler, decisions: GateDecidedHandler) {

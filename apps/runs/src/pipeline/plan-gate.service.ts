@@ -11,6 +11,7 @@ import {
   isTerminalRunStatus,
   type GateDecidedEvent,
 } from '@gatehouse/contracts';
+import { HeldWorkRepository } from '../control/held-work.repository';
 import { stepMessage } from '../runs/run-messages';
 import type { RunDecision } from '../runs/run-row';
 import { RunWriter } from '../runs/run-writer.service';
@@ -30,6 +31,7 @@ export class PlanGateService {
   constructor(
     private readonly runs: RunsRepository,
     private readonly writer: RunWriter,
+    private readonly held: HeldWorkRepository,
   ) {}
 
   async decided(tx: EntityManager, event: GateDecidedEvent): Promise<void> {
@@ -43,6 +45,11 @@ export class PlanGateService {
     const run = isUuid(event.workflowId) ? await this.runs.lock(tx, event.workflowId) : null;
     if (!run || isTerminalRunStatus(run.status) || run.next_action !== NextAction.APPROVE_PLAN) {
       this.logger.debug(`decision on ${event.workflowId}/${event.gateKey} ignored: the run is not waiting on it`);
+      return;
+    }
+    if (run.paused) {
+      // Judged and recorded by the gates service already; it takes effect on resume, in order.
+      await this.held.holdDecision(tx, event);
       return;
     }
     const decision: RunDecision = {

@@ -2,6 +2,8 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { StepId, assertUnreachable, isTerminalRunStatus, type StepTaskMessage } from '@gatehouse/contracts';
 import { PoisonMessageError } from '@gatehouse/messaging';
+import { HeldWorkRepository } from '../control/held-work.repository';
+import { stepMessage } from '../runs/run-messages';
 import type { RunRow } from '../runs/run-row';
 import { RunWriter } from '../runs/run-writer.service';
 import { RunsRepository, withChanges, type RunChanges } from '../runs/runs.repository';
@@ -38,6 +40,7 @@ export class StepRunner {
     private readonly applyPatch: ApplyPatchStep,
     private readonly decide: DecideStep,
     private readonly execute: ExecuteStep,
+    private readonly held: HeldWorkRepository,
   ) {}
 
   prepare(task: StepTaskMessage): Promise<PreparedCompile | null> {
@@ -59,6 +62,11 @@ export class StepRunner {
     const started = await this.steps.started(tx, run.id);
     if (started.has(task.stepId)) {
       this.logger.debug(`run ${run.id}: ${task.stepId} already done; skipped`);
+      return;
+    }
+    if (run.paused) {
+      // Not started yet: it waits for resume (the step in flight, if any, already committed).
+      await this.held.holdMessage(tx, run.id, stepMessage(run, task.stepId));
       return;
     }
     const rows: NewRunStep[] = [];

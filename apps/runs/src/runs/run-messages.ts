@@ -6,6 +6,7 @@ import {
   subjects,
   type ChildTaskMessage,
   type GateRequestedEvent,
+  type RunControlEvent,
   type RunUpdatedEvent,
   type StepId,
   type StepTaskMessage,
@@ -40,6 +41,14 @@ export function runFinishedMessage(run: RunRow): OutboxMessage {
   return { msgId: runMessageIds.runFinished(run.id), subject: subjects.runFinished(run.id), payload: snapshotOf(run) };
 }
 
+/** evt.runs.run-paused / run-resumed: the n-th pause of the run and its resume. */
+export function runControlMessage(run: RunRow, paused: boolean, event: RunControlEvent): OutboxMessage {
+  const n = run.pause_count;
+  return paused
+    ? { msgId: runMessageIds.runPaused(run.id, n), subject: subjects.runPaused(run.id), payload: event }
+    : { msgId: runMessageIds.runResumed(run.id, n), subject: subjects.runResumed(run.id), payload: event };
+}
+
 export function stepMessage(run: RunRow, stepId: StepId): OutboxMessage {
   const payload: StepTaskMessage = { runId: run.id, stepId };
   return { msgId: runMessageIds.step(run.id, stepId), subject: subjects.intentTask(run.queue_partition_key), payload };
@@ -69,6 +78,7 @@ export function planGateRequestedMessage(run: RunRow, goal: string): OutboxMessa
     planHash: run.plan_hash,
     choices: PLAN_GATE_CHOICES,
     recipeName: run.recipe_name,
+    run: { goal: shortGoal, partition: run.queue_partition_key, requestedBy: run.requested_by },
   };
   return {
     msgId: runMessageIds.gateRequested(run.id, PLAN_GATE_KEY),

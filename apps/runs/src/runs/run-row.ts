@@ -42,6 +42,11 @@ export interface RunRow {
   tasks_done: number;
   version: number;
   requested_by: string | null;
+  paused: boolean;
+  paused_by: string | null;
+  paused_reason: string | null;
+  paused_at: Date | null;
+  pause_count: number;
   created_at: Date;
   updated_at: Date;
 }

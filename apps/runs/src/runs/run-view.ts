@@ -16,6 +16,10 @@ export function toRunView(run: RunRow): RunView {
     workload: run.workload,
     tasks: { total: run.tasks_total, dispatched: run.tasks_dispatched, done: run.tasks_done },
     requestedBy: run.requested_by ?? null,
+    paused: run.paused,
+    pausedBy: run.paused_by,
+    pausedReason: run.paused_reason,
+    pausedAt: run.paused_at ? run.paused_at.toISOString() : null,
     createdAt: run.created_at.toISOString(),
     updatedAt: run.updated_at.toISOString(),
   };

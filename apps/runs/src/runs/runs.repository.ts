@@ -1,5 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import type { NextAction, RunError, RunStatus, StepId, Workload } from '@gatehouse/contracts';
+import {
+  isTerminalRunStatus,
+  type NextAction,
+  type RunError,
+  type RunStatus,
+  type StepId,
+  type Workload,
+} from '@gatehouse/contracts';
 import type { Plan } from '../adapters/compiler';
 import type { RunDecision, RunRow } from './run-row';
 import { jsonb, queryOne, type Db } from '@gatehouse/persistence';
@@ -97,6 +104,9 @@ export class RunsRepository {
       sets.push(json ? `${column} = $${params.length}::jsonb` : `${column} = $${params.length}`);
     }
     if (bumpVersion) sets.push('version = version + 1');
+    // A run that ends is no longer paused (a paused run may finish the child task in flight, its last).
+    if (changes.status !== undefined && isTerminalRunStatus(changes.status))
+      sets.push('paused = false, paused_by = NULL, paused_reason = NULL, paused_at = NULL');
     const row = await queryOne<RunRow>(db, `UPDATE runs.runs SET ${sets.join(', ')} WHERE id = $1 RETURNING *`, params);
     if (!row) throw new Error(`run ${id} vanished during its update`);
     return row;

@@ -29,6 +29,16 @@ export enum ErrorCode {
   NO_PENDING_GATE = 'NO_PENDING_GATE',
   TOPIC_MISMATCH = 'TOPIC_MISMATCH',
   RUN_CONFLICT = 'RUN_CONFLICT',
+  /** Pause or resume of a run that already ended (SUCCESS, ERROR, CANCELLED, ...). */
+  RUN_FINISHED = 'RUN_FINISHED',
+  /** Run control by a principal that is neither operator, admin, nor the run's requester. */
+  RUN_CONTROL_FORBIDDEN = 'RUN_CONTROL_FORBIDDEN',
+  /** Inbox: `limit` is not an integer from 1 to 200. */
+  INVALID_LIMIT = 'INVALID_LIMIT',
+  /** Inbox: `cursor` is not one this server handed out (or its filters changed). */
+  INVALID_CURSOR = 'INVALID_CURSOR',
+  /** Inbox: a filter (`state`, `recipe`, `riskLevel`, `partition`, `olderThanS`, `mine`) has a bad value. */
+  INVALID_FILTER = 'INVALID_FILTER',
   SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE',
   OVERLOADED = 'OVERLOADED',
   /** A bug: never expected; tests assert it never appears. */
@@ -60,6 +70,11 @@ export const ERROR_STATUS: { readonly [K in ErrorCode]: number } = {
   [ErrorCode.NO_PENDING_GATE]: 409,
   [ErrorCode.TOPIC_MISMATCH]: 409,
   [ErrorCode.RUN_CONFLICT]: 409,
+  [ErrorCode.RUN_FINISHED]: 409,
+  [ErrorCode.RUN_CONTROL_FORBIDDEN]: 403,
+  [ErrorCode.INVALID_LIMIT]: 400,
+  [ErrorCode.INVALID_CURSOR]: 400,
+  [ErrorCode.INVALID_FILTER]: 400,
   [ErrorCode.SERVICE_UNAVAILABLE]: 503,
   [ErrorCode.OVERLOADED]: 503,
   [ErrorCode.INTERNAL_ERROR]: 500,

@@ -11,6 +11,15 @@ export interface GateRequestedEvent {
   choices: GateChoice[];
   /** The gates service resolves the gate's policy (deadline, timeout action) from the recipe. */
   recipeName: string;
+  /** The run's summary for the operators' inbox; absent on requests sent before it existed. */
+  run?: GateRequestRunSummary;
+}
+
+export interface GateRequestRunSummary {
+  goal: string;
+  partition: string;
+  /** The principal who started the run (null when unknown). */
+  requestedBy: string | null;
 }
 
 /** gates -> escalation (arm a timer) and anyone interested; also announced on `sys.gatehouse.gate-opened`. */

@@ -10,6 +10,10 @@ export const subjects = {
   runUpdated: (wid: string) => `evt.runs.run-updated.${wid}`,
   /** runs: a run reached a terminal status; the terminal snapshot, once (gates cancels the run's gates). */
   runFinished: (wid: string) => `evt.runs.run-finished.${wid}`,
+  /** runs: an operator paused the run (RunControlEvent); announced for outbound notifications. */
+  runPaused: (wid: string) => `evt.runs.run-paused.${wid}`,
+  /** runs: an operator resumed the run (RunControlEvent). */
+  runResumed: (wid: string) => `evt.runs.run-resumed.${wid}`,
   /** gates: a gate opened with its deadline. */
   gateOpened: (wid: string, g: string) => `evt.gates.gate-opened.${wid}.${g}`,
   /** gates: a gate left PENDING with a decision (reply accepted or deadline passed). */
@@ -50,6 +54,8 @@ export const subjectFilters = {
   gateRequested: 'evt.runs.gate-requested.>',
   runUpdated: 'evt.runs.run-updated.>',
   runFinished: 'evt.runs.run-finished.>',
+  runPaused: 'evt.runs.run-paused.>',
+  runResumed: 'evt.runs.run-resumed.>',
   gateOpened: 'evt.gates.gate-opened.>',
   gateDecided: 'evt.gates.gate-decided.>',
   gateCancelled: 'evt.gates.gate-cancelled.>',
@@ -68,10 +74,14 @@ export const rpc = {
     createIntent: 'rpc.runs.create-intent',
     startRun: 'rpc.runs.start-run',
     getRun: 'rpc.runs.get-run',
+    /** Pause, resume or cancel a run (RunControlCommand -> RunControlResult). */
+    control: 'rpc.runs.control',
     health: 'rpc.runs.health',
   },
   gates: {
     list: 'rpc.gates.list',
+    /** The operators' inbox across runs (InboxQuery -> InboxPage). */
+    inbox: 'rpc.gates.inbox',
     get: 'rpc.gates.get',
     history: 'rpc.gates.history',
     reply: 'rpc.gates.reply',

@@ -5,3 +5,4 @@ export * from './run-laws';
 export * from './run-messages';
 export * from './run-failure-codes';
 export * from './run-message-ids';
+export * from './run-control';

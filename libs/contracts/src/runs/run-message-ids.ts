@@ -9,6 +9,11 @@ export const runMessageIds = {
   runUpdated: (wid: string, version: number) => `run-updated:${wid}:${version}`,
   /** A run finishes once: its terminal status never changes again. */
   runFinished: (wid: string) => `run-finished:${wid}`,
+  /** The n-th pause (and its resume) of a run: `runs.pause_count`. */
+  runPaused: (wid: string, n: number) => `run-paused:${wid}:${n}`,
+  runResumed: (wid: string, n: number) => `run-resumed:${wid}:${n}`,
+  /** A message held while the run was paused, released by its n-th resume under a fresh id. */
+  released: (msgId: string, n: number) => `${msgId}:resume-${n}`,
   step: (wid: string, stepId: StepId) => `step:${wid}:${stepId}`,
   child: (wid: string, idx: number) => `child:${wid}:${idx}`,
 };

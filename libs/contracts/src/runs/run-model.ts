@@ -52,6 +52,8 @@ export enum RunErrorCode {
   REJECTED = 'REJECTED',
   GATE_TIMED_OUT = 'GATE_TIMED_OUT',
   STEP_FAILED = 'STEP_FAILED',
+  /** An operator (or the requester) cancelled the run; the message carries the reason. */
+  CANCELLED = 'CANCELLED',
 }
 
 export interface RunError {
@@ -83,6 +85,12 @@ export interface RunView {
   tasks: { total: number; dispatched: number; done: number };
   /** The principal who started the run (DESIGN section 10); null for runs started before it was recorded. */
   requestedBy: string | null;
+  /** A paused run finishes the step in flight and then holds until resumed (DESIGN section 12). */
+  paused: boolean;
+  /** Who paused it, why and when; null when it is not paused. */
+  pausedBy: string | null;
+  pausedReason: string | null;
+  pausedAt: string | null;
   createdAt: string;
   updatedAt: string;
 }
