@@ -50,6 +50,11 @@ export class ReplyPayloadDto {
   @ValidateNested({ each: true })
   @Type(() => JsonPatchOpDto)
   patch?: JsonPatchOpDto[];
+
+  /** The plan version the author reviewed (the prompt's or gate's `planHash`, DESIGN section 11). */
+  @IsOptional()
+  @Matches(/^[a-f0-9]{64}$/, { message: 'planHash must be 64 lowercase hex characters' })
+  planHash?: string;
 }
 
 /** Printable, no whitespace: dedupe keys are echoed in logs and audit entries. */
