@@ -1,19 +1,20 @@
 /**
- * Answers of routes whose types are not in libs/contracts yet, written from DESIGN sections 12-14.
- * Fields the CLI only displays are optional so an older or newer gateway still prints.
+ * Answers of routes whose types are not in this build's libs/contracts, as DESIGN sections 12-14 and
+ * their implementations define them (inbox, run control, webhooks). Fields the CLI only displays.
  */
 
 /** One item of GET /api/gates (the inbox). */
 export interface InboxItem {
   workflowId: string;
   gateKey: string;
-  state?: string;
-  title?: string;
-  riskLevel?: string;
-  approvalCount?: number;
-  requiredApprovals?: number;
-  deadlineAt?: string;
-  run?: { goal?: string; recipeName?: string; partition?: string; requestedBy?: string | null; status?: string };
+  state: string;
+  title: string | null;
+  riskLevel: string;
+  /** Approvals that count so far, and how many decide `approve`. */
+  approvals: { count: number; required: number };
+  deadlineAt: string;
+  openedAt: string;
+  run: { goal: string | null; recipe: string; partition: string | null; requestedBy: string | null; status: string };
 }
 
 export interface InboxPage {
@@ -21,25 +22,36 @@ export interface InboxPage {
   nextCursor: string | null;
 }
 
-/** A registered webhook endpoint (GET /api/webhooks); `secret` only when created or rotated. */
+/** The answer of POST /api/runs/:wid/{pause,resume,cancel}; `changed: false` for a repeat. */
+export interface RunControlResult {
+  workflowID: string;
+  action: string;
+  changed: boolean;
+  status: string;
+  paused: boolean;
+}
+
+/** A registered webhook endpoint; `secret` only in the answers of create and rotate-secret. */
 export interface WebhookView {
   id: string;
   url: string;
   events: string[];
-  disabled?: boolean;
-  disabledAt?: string | null;
-  createdAt?: string;
+  enabled: boolean;
+  disabledReason: string | null;
+  createdAt: string;
+  previousSecretExpiresAt: string | null;
   secret?: string;
 }
 
-/** One delivery attempt of a webhook (GET /api/webhooks/:id/deliveries). */
+/** One delivery of a fact to an endpoint (GET /api/webhooks/:id/deliveries -> {items}). */
 export interface WebhookDelivery {
   id: string;
-  eventType?: string;
-  type?: string;
+  eventType: string;
+  workflowId: string;
   status: string;
-  responseCode?: number | null;
-  attempt?: number;
-  latencyMs?: number | null;
-  createdAt?: string;
+  attempts: number;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  nextAttemptAt: string | null;
+  createdAt: string;
 }

@@ -2,19 +2,19 @@ import { runCli } from '../program';
 import { FixtureApi } from '../test/fixture-api';
 import { memoryIo } from '../test/memory-io';
 
-/** The inbox item shape of DESIGN section 14: run summary, title, risk, approvals x/y, deadline. */
+/** An inbox item as GET /api/gates answers it (DESIGN section 14). */
 const item = (over: Record<string, unknown> = {}) => ({
   workflowId: '6f1c2a9e-0000-4000-8000-000000000001',
   gateKey: 'approve-plan',
   state: 'PENDING',
   title: 'Approve the deploy plan: roll out payments v2',
   riskLevel: 'critical',
-  approvalCount: 1,
-  requiredApprovals: 2,
+  approvals: { count: 1, required: 2 },
   deadlineAt: '2026-12-06T08:30:00.000Z',
+  openedAt: '2026-12-06T07:30:00.000Z',
   run: {
     goal: 'roll out payments v2',
-    recipeName: 'deploy',
+    recipe: 'deploy',
     partition: 'tenant-a',
     requestedBy: 'alice',
     status: 'PENDING',
@@ -78,8 +78,7 @@ describe('gatehouse pending (the inbox)', () => {
           item({
             gateKey: 'approve-plan-e2',
             riskLevel: 'low',
-            approvalCount: 0,
-            requiredApprovals: 1,
+            approvals: { count: 0, required: 1 },
             deadlineAt: '2026-12-06T07:55:00.000Z',
           }),
         ],

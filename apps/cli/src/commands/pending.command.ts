@@ -70,9 +70,9 @@ export function inboxLines(items: InboxItem[], style: Style, now: Date): string[
       return [
         g.workflowId,
         g.gateKey,
-        clip(g.title ?? g.run?.goal ?? '', 40),
-        tone(style, g.riskLevel ?? '-'),
-        `${g.approvalCount ?? 0}/${g.requiredApprovals ?? 1}`,
+        clip(g.title ?? g.run.goal ?? '', 40),
+        tone(style, g.riskLevel),
+        `${g.approvals.count}/${g.approvals.required}`,
         due.startsWith('overdue') ? style.red(due) : due,
       ];
     }),

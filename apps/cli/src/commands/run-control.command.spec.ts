@@ -4,13 +4,13 @@ import { memoryIo } from '../test/memory-io';
 
 const WID = '6f1c2a9e-0000-4000-8000-000000000002';
 
-/** The answer of POST /api/runs/:wid/{pause,resume,cancel} per DESIGN section 12: the run, with who and why. */
-const runAfter = (status: string, paused: boolean) => ({
+/** The answer of POST /api/runs/:wid/{pause,resume,cancel} (DESIGN section 12). */
+const result = (action: string, status: string, paused: boolean, changed = true) => ({
   workflowID: WID,
+  action,
+  changed,
   status,
   paused,
-  pausedBy: paused ? 'ops-key' : null,
-  pauseReason: paused ? 'db maintenance' : null,
 });
 
 describe('gatehouse pause / resume / cancel', () => {
@@ -24,15 +24,15 @@ describe('gatehouse pause / resume / cancel', () => {
   afterAll(() => api.stop());
 
   it.each([
-    ['pause', runAfter('PENDING', true), 'paused'],
-    ['resume', runAfter('PENDING', false), 'resumed'],
+    ['pause', result('pause', 'PENDING', true), 'paused (status PENDING, paused)'],
+    ['resume', result('resume', 'PENDING', false), 'resumed (status PENDING)'],
   ])('%s posts the reason and reports the run', async (action, answer, done) => {
     api.on('POST', `/api/runs/${WID}/${action}`, { status: 200, body: answer });
     const io = memoryIo(env());
     expect(await runCli([action, WID, '--reason', 'db maintenance'], io)).toBe(0);
     expect(api.requests).toHaveLength(1);
     expect(api.requests[0].body).toEqual({ reason: 'db maintenance' });
-    expect(io.stdout).toEqual([`run ${WID} ${done} (status PENDING)`]);
+    expect(io.stdout).toEqual([`run ${WID} ${done}`]);
 
     const json = memoryIo(env());
     expect(await runCli([action, WID, '--reason', 'db maintenance', '--json'], json)).toBe(0);
@@ -46,7 +46,7 @@ describe('gatehouse pause / resume / cancel', () => {
   });
 
   it('cancel asks on a terminal: "n" sends nothing (1), "y" cancels; --yes skips the question', async () => {
-    api.on('POST', `/api/runs/${WID}/cancel`, { status: 200, body: runAfter('CANCELLED', false) });
+    api.on('POST', `/api/runs/${WID}/cancel`, { status: 200, body: result('cancel', 'CANCELLED', false) });
     const no = memoryIo(env(), { tty: true, answers: ['n'] });
     expect(await runCli(['cancel', WID, '--reason', 'wrong target'], no)).toBe(1);
     expect(no.questions[0]).toContain(`Cancel run ${WID}?`);
@@ -58,9 +58,12 @@ describe('gatehouse pause / resume / cancel', () => {
     expect(api.requests.map((r) => r.body)).toEqual([{ reason: 'wrong target' }]);
     expect(yes.stdout).toEqual([`run ${WID} cancelled (status CANCELLED)`]);
 
+    api.on('POST', `/api/runs/${WID}/cancel`, { status: 200, body: result('cancel', 'CANCELLED', false, false) });
+
     const skip = memoryIo(env(), { tty: true });
     expect(await runCli(['cancel', WID, '--reason', 'wrong target', '--yes'], skip)).toBe(0);
     expect(skip.questions).toEqual([]);
+    expect(skip.stdout).toEqual([`run ${WID} was already cancelled (status CANCELLED)`]);
   });
 
   it('cancel without a terminal needs --yes (2, nothing sent)', async () => {
@@ -71,9 +74,9 @@ describe('gatehouse pause / resume / cancel', () => {
   });
 
   it.each([
-    [403, 'FORBIDDEN', 'only an operator, an admin or the requester may control this run', 4],
+    [403, 'RUN_CONTROL_FORBIDDEN', 'only an operator, an admin or the requester may control this run', 4],
     [404, 'RUN_NOT_FOUND', 'no such run', 3],
-    [409, 'RUN_CONFLICT', 'the run has already ended', 5],
+    [409, 'RUN_FINISHED', 'the run has already ended', 5],
     [503, 'SERVICE_UNAVAILABLE', 'the runs service did not answer', 1],
   ])('a %i %s refusal maps to its exit code', async (status, code, message, exit) => {
     api.on('POST', `/api/runs/${WID}/pause`, { status, body: { error: code, message } });

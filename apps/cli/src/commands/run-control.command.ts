@@ -1,6 +1,7 @@
 import { usageError } from '../cli-error';
 import type { CliIo } from '../cli-io';
 import { seg } from '../api/gatehouse-api';
+import type { RunControlResult } from '../api/views';
 import { apiCommand, apiContext, type ApiOptions } from './command-kit';
 import { confirmOrStop } from './confirm';
 
@@ -31,11 +32,10 @@ export function runControlCommand(io: CliIo, action: Action) {
     if (action === 'cancel') {
       await confirmOrStop(io, `Cancel run ${wid}? It ends CANCELLED and cannot be resumed.`, opts.yes);
     }
-    const result = await ctx.api.post<Record<string, unknown>>(`/api/runs/${seg(wid)}/${action}`, {
-      reason: opts.reason,
-    });
-    ctx.emit(result ?? { ok: true }, () => [
-      `run ${wid} ${DONE[action]}${typeof result?.status === 'string' ? ` (status ${result.status})` : ''}`,
+    const result = await ctx.api.post<RunControlResult>(`/api/runs/${seg(wid)}/${action}`, { reason: opts.reason });
+    ctx.emit(result, () => [
+      `run ${wid} ${result.changed ? '' : 'was already '}${DONE[action]} ` +
+        `(status ${result.status}${result.paused ? ', paused' : ''})`,
     ]);
   });
 }

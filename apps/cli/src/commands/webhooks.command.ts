@@ -6,6 +6,8 @@ import { renderTable } from '../output/table';
 import { apiCommand, apiContext, type ApiOptions } from './command-kit';
 import { confirmOrStop } from './confirm';
 
+const path = (id: string, rest = '') => `/api/webhooks/${seg(id)}${rest}`;
+
 /** `gatehouse webhooks ...`: a thin layer over /api/webhooks (admin only, DESIGN section 13). */
 export function webhooksCommand(io: CliIo): Command {
   const hooks = new Command('webhooks').description('outbound webhook endpoints (admin)');
@@ -22,7 +24,7 @@ export function webhooksCommand(io: CliIo): Command {
                 w.id,
                 w.url,
                 w.events.join(','),
-                w.disabled || w.disabledAt ? ctx.style.red('no') : 'yes',
+                w.enabled ? 'yes' : ctx.style.red(`no${w.disabledReason ? ` (${w.disabledReason})` : ''}`),
               ]),
             )
           : ['no webhooks'],
@@ -37,34 +39,34 @@ export function webhooksCommand(io: CliIo): Command {
       .action(async (opts: ApiOptions & { endpoint: string; event: string[] }) => {
         const ctx = apiContext(io, opts);
         const created = await ctx.api.post<WebhookView>('/api/webhooks', { url: opts.endpoint, events: opts.event });
-        ctx.emit(created, () => [
-          `created webhook ${created.id} -> ${created.url}`,
-          `secret: ${created.secret ?? '-'}`,
-        ]);
+        ctx.emit(created, () => [`created webhook ${created.id} -> ${created.url}`, `secret: ${created.secret}`]);
         io.log('store the secret now: it is shown once');
       }),
   );
 
   hooks.addCommand(
-    apiCommand('deliveries', "list an endpoint's delivery attempts")
+    apiCommand('deliveries', "list an endpoint's deliveries, newest first")
       .argument('<id>', 'the webhook id')
-      .action(async (id: string, opts: ApiOptions) => {
+      .option('--status <status>', 'PENDING, DELIVERED or DEAD (the dead-letter list)')
+      .option('--limit <n>', 'at most this many, 1-200')
+      .action(async (id: string, opts: ApiOptions & { status?: string; limit?: string }) => {
         const ctx = apiContext(io, opts);
-        const list = await ctx.api.get<WebhookDelivery[] | { items: WebhookDelivery[] }>(
-          `/api/webhooks/${seg(id)}/deliveries`,
-        );
-        const rows = Array.isArray(list) ? list : list.items;
+        const list = await ctx.api.get<{ items: WebhookDelivery[] }>(path(id, '/deliveries'), {
+          status: opts.status,
+          limit: opts.limit,
+        });
         ctx.emit(list, () =>
-          rows.length
+          list.items.length
             ? renderTable(
-                ['id', 'event', 'status', 'code', 'attempt', 'at'],
-                rows.map((d) => [
+                ['id', 'event', 'run', 'status', 'attempts', 'last code', 'created'],
+                list.items.map((d) => [
                   d.id,
-                  d.eventType ?? d.type ?? '-',
-                  d.status,
-                  d.responseCode == null ? '-' : String(d.responseCode),
-                  d.attempt == null ? '-' : String(d.attempt),
-                  d.createdAt ?? '-',
+                  d.eventType,
+                  d.workflowId,
+                  d.status === 'DEAD' ? ctx.style.red(d.status) : d.status,
+                  String(d.attempts),
+                  d.lastStatusCode == null ? '-' : String(d.lastStatusCode),
+                  d.createdAt,
                 ]),
               )
             : ['no deliveries'],
@@ -72,22 +74,46 @@ export function webhooksCommand(io: CliIo): Command {
       }),
   );
 
-  for (const [name, path, description, done] of [
-    [
-      'rotate',
-      'rotate-secret',
-      'rotate the signing secret (old and new both sign for a while)',
-      'rotated the secret of',
-    ],
-    ['redeliver', 'redeliver', 'deliver the dead-lettered facts of an endpoint again', 'redelivery queued for'],
+  hooks.addCommand(
+    apiCommand('redeliver', 'deliver again: one delivery, or every dead letter of the endpoint')
+      .argument('<id>', 'the webhook id')
+      .option('--delivery <deliveryId>', 'only this delivery (from `webhooks deliveries`)')
+      .action(async (id: string, opts: ApiOptions & { delivery?: string }) => {
+        const ctx = apiContext(io, opts);
+        const body = opts.delivery ? { deliveryId: opts.delivery } : {};
+        const result = await ctx.api.post<{ redelivered: number }>(path(id, '/redeliver'), body);
+        ctx.emit(result, () => [`${result.redelivered} deliver${result.redelivered === 1 ? 'y' : 'ies'} queued again`]);
+      }),
+  );
+
+  hooks.addCommand(
+    apiCommand('rotate', 'rotate the signing secret; the old one keeps signing for a while')
+      .argument('<id>', 'the webhook id')
+      .action(async (id: string, opts: ApiOptions) => {
+        const ctx = apiContext(io, opts);
+        const rotated = await ctx.api.post<WebhookView>(path(id, '/rotate-secret'));
+        ctx.emit(rotated, () => [
+          `rotated the secret of webhook ${id}`,
+          `secret: ${rotated.secret}`,
+          ...(rotated.previousSecretExpiresAt
+            ? [`the previous secret also signs until ${rotated.previousSecretExpiresAt}`]
+            : []),
+        ]);
+        io.log('store the secret now: it is shown once');
+      }),
+  );
+
+  for (const [name, enabled] of [
+    ['enable', true],
+    ['disable', false],
   ] as const) {
     hooks.addCommand(
-      apiCommand(name, description)
+      apiCommand(name, `${name} deliveries to an endpoint`)
         .argument('<id>', 'the webhook id')
         .action(async (id: string, opts: ApiOptions) => {
           const ctx = apiContext(io, opts);
-          const result = await ctx.api.post<WebhookView & Record<string, unknown>>(`/api/webhooks/${seg(id)}/${path}`);
-          ctx.emit(result, () => [`${done} webhook ${id}`, ...(result?.secret ? [`secret: ${result.secret}`] : [])]);
+          const view = await ctx.api.patch<WebhookView>(path(id), { enabled });
+          ctx.emit(view, () => [`webhook ${id} ${view.enabled ? 'enabled' : 'disabled'}`]);
         }),
     );
   }
@@ -99,8 +125,8 @@ export function webhooksCommand(io: CliIo): Command {
       .action(async (id: string, opts: ApiOptions & { yes?: boolean }) => {
         const ctx = apiContext(io, opts);
         await confirmOrStop(io, `Delete webhook ${id}?`, opts.yes);
-        const result = await ctx.api.delete<unknown>(`/api/webhooks/${seg(id)}`);
-        ctx.emit(result ?? { ok: true, id }, () => [`deleted webhook ${id}`]);
+        const deleted = await ctx.api.delete<WebhookView>(path(id));
+        ctx.emit(deleted, () => [`deleted webhook ${id}`]);
       }),
   );
   return hooks;

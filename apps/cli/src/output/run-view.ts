@@ -6,9 +6,8 @@ import { tone, type Style } from './style';
 interface RunControlFields {
   paused?: boolean;
   pausedBy?: string | null;
-  pauseReason?: string | null;
-  cancelledBy?: string | null;
-  cancelReason?: string | null;
+  pausedReason?: string | null;
+  pausedAt?: string | null;
 }
 
 export function runLines(run: RunView, style: Style): string[] {
@@ -31,13 +30,10 @@ export function runLines(run: RunView, style: Style): string[] {
     [
       'paused',
       control.paused
-        ? `yes, by ${control.pausedBy ?? '?'}${control.pauseReason ? `: ${control.pauseReason}` : ''}`
-        : undefined,
-    ],
-    [
-      'cancelled',
-      control.cancelledBy
-        ? `by ${control.cancelledBy}${control.cancelReason ? `: ${control.cancelReason}` : ''}`
+        ? style.yellow(
+            `by ${control.pausedBy ?? 'unknown'}${control.pausedAt ? ` at ${control.pausedAt}` : ''}` +
+              `${control.pausedReason ? `: ${control.pausedReason}` : ''}`,
+          )
         : undefined,
     ],
     ['last step', run.lastStep ?? '-'],
