@@ -75,8 +75,9 @@ export async function runCli(argv: string[], io: CliIo, deps: CliDependencies = 
     return ExitCode.OK;
   } catch (err) {
     if (err instanceof CommanderError) {
-      // --help and --version end by "throwing" with exit code 0; a bare `gatehouse keys` shows help.
-      return err.exitCode === 0 || err.code === 'commander.help' ? ExitCode.OK : ExitCode.USAGE;
+      // --help and --version end by "throwing" with exit code 0; a bare `gatehouse keys` shows the
+      // help with exit code 1: a missing subcommand is a usage error.
+      return err.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE;
     }
     if (err instanceof EnvValidationError) {
       io.log(err.message);

@@ -11,6 +11,8 @@ export interface RecordedRequest {
 export interface FixtureAnswer {
   status: number;
   body?: unknown;
+  /** Sent as-is (an NDJSON stream) instead of `body`. */
+  raw?: string;
 }
 
 /**
@@ -42,6 +44,11 @@ export class FixtureApi {
         const answer = route
           ? route(recorded)
           : { status: 404, body: { error: 'ROUTE_NOT_FOUND', message: 'no such route' } };
+        if (answer.raw !== undefined) {
+          res.writeHead(answer.status, { 'content-type': 'application/x-ndjson' });
+          res.end(answer.raw);
+          return;
+        }
         res.writeHead(answer.status, { 'content-type': 'application/json' });
         res.end(answer.body === undefined ? '' : JSON.stringify(answer.body));
       });
