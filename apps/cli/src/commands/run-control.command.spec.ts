@@ -39,6 +39,20 @@ describe('gatehouse pause / resume / cancel', () => {
     expect(JSON.parse(json.stdout[0])).toEqual(answer);
   });
 
+  it('sends the token, or under AUTH_MODE=off the --as / GATEHOUSE_ACTOR name, and never both from nowhere', async () => {
+    api.on('POST', `/api/runs/${WID}/pause`, { status: 200, body: result('pause', 'PENDING', true) });
+    await runCli(['pause', WID, '--reason', 'x', '--as', 'alice'], memoryIo({ GATEHOUSE_URL: api.url }));
+    await runCli(['pause', WID, '--reason', 'x'], memoryIo({ GATEHOUSE_URL: api.url, GATEHOUSE_ACTOR: 'bob' }));
+    await runCli(['pause', WID, '--reason', 'x', '--token', 'ghk_flag'], memoryIo(env()));
+    await runCli(['pause', WID, '--reason', 'x'], memoryIo({ GATEHOUSE_URL: api.url }));
+    expect(api.requests.map((r) => [r.headers['x-gatehouse-actor'], r.headers.authorization])).toEqual([
+      ['alice', undefined],
+      ['bob', undefined],
+      [undefined, 'Bearer ghk_flag'],
+      [undefined, undefined],
+    ]);
+  });
+
   it('requires a non-blank --reason (2, nothing sent)', async () => {
     expect(await runCli(['pause', WID], memoryIo(env()))).toBe(2);
     expect(await runCli(['pause', WID, '--reason', '  '], memoryIo(env()))).toBe(2);
