@@ -26,3 +26,4 @@ export * from './health/drain-state';
 export * from './health/service-health.service';
 export * from './health/service-health.module';
 export * from './health/admin-server';
+export * from './retention/prune';
