@@ -21,7 +21,7 @@ JWT), GATEHOUSE_ACTOR (AUTH_MODE=off only), DATABASE_URL (migrate, oracle, prune
 colour off; tables and colour appear only on a terminal, --json prints JSON only on stdout.`;
 
 export interface CliDependencies {
-  /** The retention operation behind `prune`; absent in a build without it. */
+  /** The retention operation behind `prune` (default: @gatehouse/messaging's). */
   pruner?: Pruner;
 }
 

@@ -9,20 +9,25 @@ describe('gatehouse prune', () => {
     const calls: unknown[] = [];
     const pruner: Pruner = async (url, options) => {
       calls.push({ url, ...options });
-      return { 'runs.inbox': 12, 'gates.outbox': 3 };
+      return { runs: { inbox: 12, outbox: 0 }, gates: { inbox: 0, outbox: 3 } };
     };
     const io = memoryIo(env);
     expect(await runCli(['prune', '--older-than', '30d', '--dry-run'], io, { pruner })).toBe(0);
     expect(calls).toEqual([{ url: env.DATABASE_URL, olderThanS: 30 * 86_400, dryRun: true }]);
-    expect(io.stdout[0]).toMatch(/^TABLE\s+WOULD DELETE$/);
-    expect(io.stdout[1]).toMatch(/^runs.inbox\s+12$/);
+    expect(io.stdout[0]).toMatch(/^SCHEMA\s+TABLE\s+WOULD DELETE$/);
+    expect(io.stdout.slice(1)).toEqual([
+      expect.stringMatching(/^runs\s+inbox\s+12$/),
+      expect.stringMatching(/^runs\s+outbox\s+0$/),
+      expect.stringMatching(/^gates\s+inbox\s+0$/),
+      expect.stringMatching(/^gates\s+outbox\s+3$/),
+    ]);
 
     const json = memoryIo(env);
     expect(await runCli(['prune', '--older-than', '1d12h', '--json'], json, { pruner })).toBe(0);
     expect(JSON.parse(json.stdout[0])).toEqual({
       olderThanS: 129_600,
       dryRun: false,
-      deleted: { 'runs.inbox': 12, 'gates.outbox': 3 },
+      deleted: { runs: { inbox: 12, outbox: 0 }, gates: { inbox: 0, outbox: 3 } },
     });
   });
 
