@@ -176,7 +176,8 @@ describe('gatehouse CLI (e2e, AUTH_MODE=required)', () => {
       expect(text).toMatch(/^risk\s+medium$/m);
       expect(text).toMatch(/^approvals\s+0\/1$/m);
       expect(text).toMatch(new RegExp(`^plan hash\\s+${shownHash(detail)}$`, 'm'));
-      expect(text).toMatch(/^deadline\s+\S+ \(in \d+m\)$/m);
+      // An hour's deadline reads `in 59m`, or `in 1h00m` when the gateway's clock is a little ahead.
+      expect(text).toMatch(/^deadline\s+\S+ \(in (59m|1h00m)\)$/m);
       expect(text).toMatch(/^choices\s+yes \(Approve the plan\), no \(Reject the plan\)$/m);
       expect(text).toMatch(/^plan:\n {2}\S/m);
       expect(text).toMatch(/^ {4}- id: step-1\n {6}action: analyze$/m);
@@ -190,7 +191,7 @@ describe('gatehouse CLI (e2e, AUTH_MODE=required)', () => {
       expect(runJson.gates.map((g: any) => g.gateKey)).toEqual(['approve-plan']);
       const runText = expectExit(await gatehouse(['show', wid]), 0).stdout;
       expect(runText).toMatch(/^status\s+PENDING \(next: APPROVE_PLAN\)$/m);
-      expect(runText).toMatch(/^approve-plan\s+PENDING\s+medium\s+0\/1\s+in \d+m$/m);
+      expect(runText).toMatch(/^approve-plan\s+PENDING\s+medium\s+0\/1\s+in (59m|1h00m)$/m);
 
       const status = JSON.parse(expectExit(await gatehouse(['status', wid, '--json']), 0).stdout);
       expect(status).toMatchObject({ workflowID: wid, status: 'PENDING' });
