@@ -27,6 +27,8 @@ describe('gatehouse CLI (e2e, AUTH_MODE=required)', () => {
   const adminKey = generateApiKey();
   let stack: Stack;
   let admin: Api;
+  /** Starts the runs: the admin who decides their gates is not their requester (no self-approval). */
+  let requester: Api;
   const tmp = mkdtempSync(join(tmpdir(), 'gatehouse-cli-'));
 
   /** Runs the CLI as a script would: no terminal, settings from the environment. */
@@ -71,6 +73,9 @@ describe('gatehouse CLI (e2e, AUTH_MODE=required)', () => {
       env: { AUTH_MODE: 'required', AUTH_BOOTSTRAP_ADMIN_KEY: adminKey, AUTH_KEY_CACHE_MS: '1000' },
     });
     admin = new Api(stack.baseUrl, { authorization: `Bearer ${adminKey}` });
+    const made = await admin.post('/api/keys', { name: 'cli-requester', roles: ['requester'] });
+    expect(made.status).toBe(201);
+    requester = new Api(stack.baseUrl, { authorization: `Bearer ${made.body.key}` });
   }, 120_000);
 
   afterAll(async () => {
@@ -158,7 +163,7 @@ describe('gatehouse CLI (e2e, AUTH_MODE=required)', () => {
     it('status and show answer 3 for an unknown run or gate and 2 for a malformed gate key', async () => {
       const run = expectExit(await gatehouse(['status', UNKNOWN_RUN]), 3);
       expect(run.stderr).toContain('404 RUN_NOT_FOUND');
-      const wid = await startRun(admin);
+      const wid = await startRun(requester);
       await planGateOpen(admin, wid);
       const gate = expectExit(await gatehouse(['show', wid, 'no-such-gate']), 3);
       expect(gate.stderr).toContain('404 GATE_NOT_FOUND');
@@ -167,13 +172,13 @@ describe('gatehouse CLI (e2e, AUTH_MODE=required)', () => {
     });
 
     it('shows a pending gate for people and for scripts, and a run with its gates', async () => {
-      const wid = await startRun(admin);
+      const wid = await startRun(requester);
       const detail = await planGateOpen(admin, wid);
 
       const text = expectExit(await gatehouse(['show', wid, 'approve-plan']), 0).stdout;
       expect(text).toMatch(/^gate\s+approve-plan of run /m);
       expect(text).toMatch(/^state\s+PENDING$/m);
-      expect(text).toMatch(/^risk\s+medium$/m);
+      expect(text).toMatch(/^risk\s+medium( \(.+\))?$/m);
       expect(text).toMatch(/^approvals\s+0\/1$/m);
       expect(text).toMatch(new RegExp(`^plan hash\\s+${shownHash(detail)}$`, 'm'));
       // An hour's deadline reads `in 59m`, or `in 1h00m` when the gateway's clock is a little ahead.
@@ -201,7 +206,7 @@ describe('gatehouse CLI (e2e, AUTH_MODE=required)', () => {
     });
 
     it('approves with a fresh dedupe key and the shown plan hash; a retry is a replay, drift and late votes are 5', async () => {
-      const wid = await startRun(admin);
+      const wid = await startRun(requester);
       const detail = await planGateOpen(admin, wid);
 
       const first = expectExit(await gatehouse(['approve', wid, '--rationale', 'looks right', '--json']), 0);
@@ -266,7 +271,7 @@ describe('gatehouse CLI (e2e, AUTH_MODE=required)', () => {
     });
 
     it('watch --exit-status follows a rejected run to its end and exits 1', async () => {
-      const wid = await startRun(admin);
+      const wid = await startRun(requester);
       await planGateOpen(admin, wid);
       const watching = gatehouse(['watch', wid, '--exit-status', '--json']);
       await new Promise((r) => setTimeout(r, 500));
@@ -291,7 +296,7 @@ describe('gatehouse CLI (e2e, AUTH_MODE=required)', () => {
     });
 
     it('sends a JSON Patch with the vote, and refuses a bad patch file before sending anything', async () => {
-      const wid = await startRun(admin);
+      const wid = await startRun(requester);
       await planGateOpen(admin, wid);
       const notJson = join(tmp, 'not-json.json');
       writeFileSync(notJson, '{nope');

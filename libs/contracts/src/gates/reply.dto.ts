@@ -51,9 +51,9 @@ export class ReplyPayloadDto {
   @Type(() => JsonPatchOpDto)
   patch?: JsonPatchOpDto[];
 
-  /** The plan version the author reviewed (the prompt's or gate's `planHash`, DESIGN section 11). */
+  /** The plan version its author saw (the prompt's or the gate's `planHash`); a stale one is PLAN_CHANGED. */
   @IsOptional()
-  @Matches(/^[a-f0-9]{64}$/, { message: 'planHash must be 64 lowercase hex characters' })
+  @Matches(/^[a-f0-9]{64}$/, { message: 'planHash must be 64 lowercase hex characters (SHA-256)' })
   planHash?: string;
 }
 
