@@ -75,4 +75,10 @@ describe('a gate for people', () => {
     );
     expect(lines.some((l) => l.startsWith('result') || l.startsWith('decision'))).toBe(false);
   });
+
+  it('drops the countdown once the gate is decided', () => {
+    const decided = { ...gate, state: 'RECEIVED' } as GateDetailView;
+    const lines = gateLines('wid-1', decided, styleFor(memoryIo({})), new Date('2026-12-06T08:00:00.000Z'));
+    expect(lines).toContain('deadline       2026-12-06T09:30:00.000Z');
+  });
 });

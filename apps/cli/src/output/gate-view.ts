@@ -56,7 +56,11 @@ export function gateLines(wid: string, gate: GateDetailView, style: Style, now: 
     ['a reply needs', needs(risk)],
     ['approvals', `${gate.approvalCount ?? 0}/${gate.requiredApprovals ?? 1}`],
     ['plan hash', gate.planHash ?? prompt?.planHash],
-    ['deadline', `${gate.deadlineAt} (${countdown(gate.deadlineAt, now)})`],
+    // A countdown only while it matters: a decided gate's deadline is history.
+    [
+      'deadline',
+      gate.state === 'PENDING' ? `${gate.deadlineAt} (${countdown(gate.deadlineAt, now)})` : gate.deadlineAt,
+    ],
     ['choices', prompt?.choices?.map((c) => `${c.value} (${c.label})`).join(', ')],
     [
       'result',
