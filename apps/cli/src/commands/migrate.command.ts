@@ -1,8 +1,7 @@
 import { Command } from 'commander';
 import { CommonEnv, validateEnv } from '@gatehouse/contracts';
-import { prepareInfrastructure } from '@gatehouse/messaging';
-import { redactUrl } from '@gatehouse/persistence';
 import type { CliIo } from '../cli-io';
+import { loadMessaging, loadPersistence } from './lazy-modules';
 
 /**
  * `gatehouse migrate`: creates the database if missing, runs pending migrations and provisions the
@@ -19,6 +18,9 @@ export function migrateCommand(io: CliIo): Command {
     )
     .action(async (opts: { json?: boolean }) => {
       const env = validateEnv(CommonEnv, io.env);
+      // Loaded here: the NATS and TypeORM stack costs seconds of start-up that other commands need not pay.
+      const { prepareInfrastructure } = loadMessaging();
+      const { redactUrl } = loadPersistence();
       io.log(
         `migrating ${redactUrl(env.DATABASE_URL)}; streams on ${redactUrl(env.NATS_URL)} (replicas ${env.STREAM_REPLICAS})`,
       );
