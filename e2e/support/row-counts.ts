@@ -26,3 +26,25 @@ export async function rowCounts(db: TestDatabase): Promise<Record<string, number
   const rows = await db.query<{ t: string; n: number }>(sql);
   return Object.fromEntries(rows.map((r) => [r.t, r.n]));
 }
+
+/**
+ * Row counts once the stack has settled: every run terminal or waiting at its plan gate, and two
+ * readings a moment apart the same. Take `before` with this when earlier tests left runs going, so that
+ * what a refused request wrote is not confused with a run finishing in the background.
+ */
+export async function settledRowCounts(db: TestDatabase, timeoutMs = 60_000): Promise<Record<string, number>> {
+  const until = Date.now() + timeoutMs;
+  let last = await rowCounts(db);
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 500));
+    const [{ moving }] = await db.query<{ moving: number }>(
+      `SELECT count(*)::int AS moving FROM runs.runs
+       WHERE status NOT IN ('SUCCESS', 'ERROR', 'CANCELLED', 'MAX_RECOVERY_ATTEMPTS_EXCEEDED')
+         AND next_action <> 'APPROVE_PLAN'`,
+    );
+    const now = await rowCounts(db);
+    if (moving === 0 && JSON.stringify(now) === JSON.stringify(last)) return now;
+    if (Date.now() > until) throw new Error(`the stack did not settle in ${timeoutMs} ms (${moving} runs moving)`);
+    last = now;
+  }
+}

@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import type { InboxItem, InboxPage } from '@gatehouse/contracts';
 import { api } from '../api/client';
 import { useLiveStream } from '../api/live';
 import { Badge } from '../components/badges';
@@ -8,33 +9,8 @@ import { useResource } from '../components/use-resource';
 import { countdown } from '../lib/format';
 import { Link } from '../router';
 
-/**
- * An item of GET /api/gates (DESIGN section 14). Fields beyond the contract's list are read if
- * present and ignored if not, so the page keeps working as the inbox grows.
- */
-export interface InboxItem {
-  workflowId: string;
-  gateKey: string;
-  title?: string;
-  state?: string;
-  riskLevel?: string;
-  approvalCount?: number;
-  approvals?: number | unknown[];
-  requiredApprovals?: number;
-  deadlineAt: string;
-  run?: { status?: string; recipeName?: string; queuePartitionKey?: string };
-}
-
-interface InboxPage {
-  items: InboxItem[];
-  nextCursor: string | null;
-}
-
 const STATES = ['PENDING', 'RECEIVED', 'TIMED_OUT', 'CANCELLED'];
 const RISKS = ['', 'low', 'medium', 'high', 'critical'];
-
-const approvalsOf = (i: InboxItem) =>
-  i.approvalCount ?? (Array.isArray(i.approvals) ? i.approvals.length : (i.approvals ?? 0));
 
 export function InboxPage() {
   const [state, setState] = useState('PENDING');
@@ -118,14 +94,14 @@ export function InboxPage() {
                 <td>
                   <Link to={`/runs/${i.workflowId}`}>{i.workflowId.slice(0, 8)}</Link>
                   <div className="sub">
-                    {[i.run?.recipeName, i.run?.queuePartitionKey, i.run?.status].filter(Boolean).join(' · ')}
+                    {[i.run.goal, i.run.recipe, i.run.partition, i.run.status].filter(Boolean).join(' · ')}
                   </div>
                 </td>
                 <td>
                   <Badge value={i.riskLevel} />
                 </td>
                 <td>
-                  {approvalsOf(i)} of {i.requiredApprovals ?? 1}
+                  {i.approvals.count} of {i.approvals.required}
                 </td>
                 <td title={i.deadlineAt}>{countdown(i.deadlineAt, now)}</td>
               </tr>

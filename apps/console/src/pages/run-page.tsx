@@ -12,7 +12,6 @@ import { canControlRuns } from '../lib/roles';
 import { Link } from '../router';
 
 /** Run control fields (DESIGN section 12), read when the gateway sends them. */
-type RunPageView = RunView & { paused?: boolean; pausedBy?: string | null; pauseReason?: string | null };
 
 const TERMINAL = ['SUCCESS', 'ERROR', 'CANCELLED', 'MAX_RECOVERY_ATTEMPTS_EXCEEDED'];
 /** The fixed pipeline (DESIGN section 2), the plan gate between CompileST and ApplyPatchST. */
@@ -34,7 +33,7 @@ function stepState(step: string, run: RunView, gates: GateSummary[]): string {
 export function RunPage({ wid }: { wid: string }) {
   const me = useMe();
   const now = useNow();
-  const run = useResource(() => api.get<RunPageView>(`/api/runs/${enc(wid)}`), [wid]);
+  const run = useResource(() => api.get<RunView>(`/api/runs/${enc(wid)}`), [wid]);
   const gates = useResource(() => api.get<GateSummary[]>(`/api/runs/${enc(wid)}/gates`), [wid]);
   const [reason, setReason] = useState('');
   const [inFlight, setInFlight] = useState(false);
@@ -87,7 +86,7 @@ export function RunPage({ wid }: { wid: string }) {
       {r.paused && (
         <p role="status">
           Paused by <strong>{r.pausedBy ?? 'unknown'}</strong>
-          {r.pauseReason ? `: ${r.pauseReason}` : ''}
+          {r.pausedReason ? `: ${r.pausedReason}` : ''}
         </p>
       )}
       {r.error && (
