@@ -1,3 +1,4 @@
+import { generateApiKey } from '@gatehouse/identity';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -82,7 +83,10 @@ function serviceOf(container: { command?: string[]; [k: string]: any }): Service
 
 /** A stand-in for a Secret's value, valid for the setting it feeds. */
 function secretStandIn(variable: string): string {
-  return variable === 'DATABASE_URL' ? 'postgres://gatehouse:secret@gatehouse-db-pooler-rw:5432/gatehouse' : 'secret';
+  if (variable === 'DATABASE_URL') return 'postgres://gatehouse:secret@gatehouse-db-pooler-rw:5432/gatehouse';
+  // A key has a form the service checks at start (`npm run keygen` makes one).
+  if (variable === 'AUTH_BOOTSTRAP_ADMIN_KEY') return generateApiKey();
+  return 'secret';
 }
 
 /** The environment a container gets: ConfigMaps by envFrom, then its own env (which wins). */
