@@ -11,6 +11,7 @@ import { CorrelationInterceptor } from './http/correlation.interceptor';
 import { IntentsModule } from './intents/intents.module';
 import { RpcModule } from './rpc/rpc.module';
 import { RunsModule } from './runs/runs.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 /**
  * Built on demand (not in a decorator) so that importing this file has no side effect: the core's
@@ -28,6 +29,7 @@ export class AppModule {
         AuthModule,
         HealthModule,
         KeysModule,
+        WebhooksModule,
         IntentsModule,
         RunsModule,
         GatesModule,

@@ -9,6 +9,11 @@ import type { InboundMessage } from './inbound-message';
  */
 export interface MessageHandler<P = void> {
   readonly consumer: ConsumerDefinition;
+  /**
+   * Transactions this consumer runs at once in a process, when not CONSUMER_CONCURRENCY. 1 applies
+   * the messages in the stream's order (batches still group them), for handlers that keep an order.
+   */
+  readonly concurrency?: number;
   prepare?(msg: InboundMessage): Promise<P>;
   handle(tx: EntityManager, msg: InboundMessage, prepared: P): Promise<void>;
   /** Runs in the dead-letter transaction, e.g. to fail the run the message belonged to. */
