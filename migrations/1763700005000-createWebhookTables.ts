@@ -45,15 +45,20 @@ export class CreateWebhookTables1763700005000 implements MigrationInterface {
         dead_at          timestamptz,
         UNIQUE (endpoint_id, webhook_id)
       )`);
+    // The dispatcher reads the front of the queue in due order; rows it must not send yet (a disabled
+    // endpoint's, a run's later facts behind a retry) are moved back in that order, not skipped over.
     await q.query(
-      `CREATE INDEX webhook_deliveries_due_idx ON escalation.webhook_deliveries (next_attempt_at) WHERE status = 'PENDING'`,
+      `CREATE INDEX webhook_deliveries_due_idx ON escalation.webhook_deliveries (next_attempt_at, id) WHERE status = 'PENDING'`,
     );
+    // Per endpoint and run, the oldest pending delivery goes first.
     await q.query(
       `CREATE INDEX webhook_deliveries_order_idx ON escalation.webhook_deliveries (endpoint_id, workflow_id, id) WHERE status = 'PENDING'`,
     );
-    await q.query(
-      `CREATE INDEX webhook_deliveries_endpoint_idx ON escalation.webhook_deliveries (endpoint_id, status, id DESC)`,
-    );
+    await q.query(`CREATE INDEX webhook_deliveries_endpoint_idx ON escalation.webhook_deliveries (endpoint_id, id)`);
+    // A queue table: rows change state quickly, so keep its statistics and dead tuples in check.
+    await q.query(`
+      ALTER TABLE escalation.webhook_deliveries SET (
+        autovacuum_vacuum_scale_factor = 0.02, autovacuum_analyze_scale_factor = 0.02, fillfactor = 80)`);
     await q.query(`
       CREATE TABLE escalation.webhook_attempts (
         delivery_id     bigint NOT NULL REFERENCES escalation.webhook_deliveries (id),

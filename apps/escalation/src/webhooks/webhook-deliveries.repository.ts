@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
-import { execute, queryOne, queryRows } from '@gatehouse/persistence';
+import { execute, queryOne, queryRows, type Db } from '@gatehouse/persistence';
 import {
   AttemptOutcome,
   DeliveryStatus,
@@ -98,6 +98,8 @@ export class WebhookDeliveriesRepository {
    * dies mid-attempt leaves its lease to expire; another replica then tries again). Only the oldest
    * pending delivery of an endpoint and run is due, so each endpoint sees a run's facts in order;
    * endpoints and runs proceed independently. SKIP LOCKED lets replicas claim side by side.
+   * It reads a window at the front of the due index (cheap however long the queue), which holds
+   * sendable rows first: rows that must wait are moved back in due order (see holdBack, park).
    */
   async claim(limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
     const token = randomUUID();
@@ -113,14 +115,16 @@ export class WebhookDeliveriesRepository {
       previous_secret_ciphertext: string | null;
     }>(
       this.ds,
-      `UPDATE escalation.webhook_deliveries d
-       SET lease_until = clock_timestamp() + make_interval(secs => $2::double precision / 1000), lease_token = $3
-       FROM escalation.webhook_endpoints e
-       WHERE e.id = d.endpoint_id AND d.id IN (
+      `WITH window_ AS MATERIALIZED (
+         SELECT id FROM escalation.webhook_deliveries
+         WHERE status = 'PENDING' AND next_attempt_at <= now()
+         ORDER BY next_attempt_at, id LIMIT $1 * 8 + 64),
+       picked AS (
          SELECT c.id FROM escalation.webhook_deliveries c
-         JOIN escalation.webhook_endpoints ce ON ce.id = c.endpoint_id AND ce.enabled AND ce.deleted_at IS NULL
-         WHERE c.status = 'PENDING' AND c.next_attempt_at <= clock_timestamp()
-           AND (c.lease_until IS NULL OR c.lease_until < clock_timestamp())
+         WHERE c.id IN (SELECT id FROM window_) AND c.status = 'PENDING'
+           AND (c.lease_until IS NULL OR c.lease_until < now())
+           AND EXISTS (SELECT 1 FROM escalation.webhook_endpoints ce
+                       WHERE ce.id = c.endpoint_id AND ce.enabled AND ce.deleted_at IS NULL)
            AND NOT EXISTS (
              SELECT 1 FROM escalation.webhook_deliveries p
              WHERE p.endpoint_id = c.endpoint_id AND p.workflow_id = c.workflow_id
@@ -128,6 +132,10 @@ export class WebhookDeliveriesRepository {
          ORDER BY c.next_attempt_at, c.id
          LIMIT $1
          FOR UPDATE OF c SKIP LOCKED)
+       UPDATE escalation.webhook_deliveries d
+       SET lease_until = clock_timestamp() + make_interval(secs => $2::double precision / 1000), lease_token = $3
+       FROM escalation.webhook_endpoints e
+       WHERE e.id = d.endpoint_id AND d.id IN (SELECT id FROM picked)
        RETURNING d.id, d.endpoint_id, d.webhook_id, d.body, d.attempts, d.attempt_base, e.url,
          e.secret_ciphertext,
          CASE WHEN e.previous_secret_expires_at > clock_timestamp() THEN e.previous_secret_ciphertext END
@@ -146,6 +154,33 @@ export class WebhookDeliveriesRepository {
       previousSecretSealed: r.previous_secret_ciphertext,
       leaseToken: token,
     }));
+  }
+
+  /** A run's later facts for an endpoint wait behind a retried one: not due before it. */
+  async holdBack(tx: EntityManager, d: ClaimedDelivery, until: Date): Promise<void> {
+    await execute(
+      tx,
+      `UPDATE escalation.webhook_deliveries f
+       SET next_attempt_at = $2
+       FROM escalation.webhook_deliveries h
+       WHERE h.id = $1 AND f.endpoint_id = h.endpoint_id AND f.workflow_id = h.workflow_id
+         AND f.status = 'PENDING' AND f.id > h.id AND f.next_attempt_at < $2`,
+      [d.id, until],
+    );
+  }
+
+  /**
+   * A disabled or deleted endpoint's pending deliveries leave the front of the queue (parked at
+   * 'infinity'); enabled again, they are due at once, in their order.
+   */
+  async park(endpointId: string, parked: boolean, db: Db = this.ds): Promise<void> {
+    await execute(
+      db,
+      `UPDATE escalation.webhook_deliveries
+       SET next_attempt_at = CASE WHEN $2 THEN 'infinity'::timestamptz ELSE now() END
+       WHERE endpoint_id = $1 AND status = 'PENDING'`,
+      [endpointId, parked],
+    );
   }
 
   /**
@@ -181,14 +216,13 @@ export class WebhookDeliveriesRepository {
     return moved === 1;
   }
 
-  /** When the earliest pending delivery of an enabled endpoint is due (null: none is pending). */
+  /** When the earliest pending delivery is due (null: none is pending). */
   async nextDueAt(): Promise<Date | null> {
-    const row = await queryOne<{ at: Date | null }>(
+    const row = await queryOne<{ at: Date }>(
       this.ds,
-      `SELECT min(GREATEST(d.next_attempt_at, COALESCE(d.lease_until, d.next_attempt_at))) AS at
-       FROM escalation.webhook_deliveries d
-       JOIN escalation.webhook_endpoints e ON e.id = d.endpoint_id AND e.enabled AND e.deleted_at IS NULL
-       WHERE d.status = 'PENDING'`,
+      `SELECT next_attempt_at AS at FROM escalation.webhook_deliveries
+       WHERE status = 'PENDING' AND next_attempt_at < 'infinity'
+       ORDER BY next_attempt_at, id LIMIT 1`,
     );
     return row?.at ?? null;
   }
@@ -232,7 +266,13 @@ export class WebhookDeliveriesRepository {
       workflowId: r.workflow_id,
       status: r.status,
       attempts: r.attempts,
-      nextAttemptAt: r.status === DeliveryStatus.PENDING ? r.next_attempt_at.toISOString() : null,
+      // A disabled endpoint's pending deliveries are parked at 'infinity': no time to show.
+      nextAttemptAt:
+        r.status === DeliveryStatus.PENDING &&
+        r.next_attempt_at instanceof Date &&
+        Number.isFinite(r.next_attempt_at.getTime())
+          ? r.next_attempt_at.toISOString()
+          : null,
       lastStatusCode: r.last_status_code,
       lastError: r.last_error,
       createdAt: r.created_at.toISOString(),
@@ -257,7 +297,9 @@ export class WebhookDeliveriesRepository {
     return execute(
       this.ds,
       `UPDATE escalation.webhook_deliveries
-       SET status = 'PENDING', attempt_base = attempts, next_attempt_at = clock_timestamp(),
+       SET status = 'PENDING', attempt_base = attempts,
+           next_attempt_at = CASE WHEN (SELECT enabled FROM escalation.webhook_endpoints WHERE id = $1)
+                                  THEN clock_timestamp() ELSE 'infinity'::timestamptz END,
            lease_until = NULL, lease_token = NULL, dead_at = NULL
        WHERE endpoint_id = $1 AND status <> 'PENDING'
          AND (CASE WHEN $2::bigint IS NULL THEN status = 'DEAD' ELSE id = $2::bigint END)`,

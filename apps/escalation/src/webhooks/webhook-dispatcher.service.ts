@@ -32,6 +32,7 @@ export class WebhookDispatcherService implements OnApplicationBootstrap, OnModul
   private readonly timeoutMs: number;
   private readonly rescanMs: number;
   private readonly allowPrivate: boolean;
+  private readonly batchFloor: number;
   private wake?: NodeJS.Timeout;
   private running = false;
   private passing: Promise<void> = Promise.resolve();
@@ -55,6 +56,7 @@ export class WebhookDispatcherService implements OnApplicationBootstrap, OnModul
     this.timeoutMs = config.get('WEBHOOK_TIMEOUT_MS', { infer: true });
     this.rescanMs = config.get('WEBHOOK_RESCAN_MS', { infer: true });
     this.allowPrivate = config.get('WEBHOOK_ALLOW_PRIVATE', { infer: true });
+    this.batchFloor = Math.max(1, Math.ceil(this.concurrency / 4));
   }
 
   onApplicationBootstrap(): void {
@@ -86,16 +88,23 @@ export class WebhookDispatcherService implements OnApplicationBootstrap, OnModul
   private async pass(): Promise<void> {
     let nextMs = this.rescanMs;
     try {
+      let drained = false;
       do {
         this.again = false;
         const free = this.concurrency - this.inFlight.size;
-        if (free <= 0) break;
+        // Claim in batches (a claim is a query): wait for a quarter of the slots, unless idle.
+        if (free <= 0 || (this.inFlight.size > 0 && free < this.batchFloor)) break;
         const claimed = await this.deliveries.claim(free, this.timeoutMs + LEASE_MARGIN_MS);
         for (const d of claimed) this.track(this.attempt(d));
         if (claimed.length === free) this.again = true;
+        else drained = true;
       } while (this.again && !this.stopped);
-      const due = await this.deliveries.nextDueAt();
-      if (due) nextMs = Math.min(this.rescanMs, Math.max(10, due.getTime() - Date.now()));
+      if (drained) {
+        const due = await this.deliveries.nextDueAt();
+        // Due already but not claimed: held by a lease or behind a run's earlier fact; the attempts
+        // under way wake the dispatcher when they end, the rescan otherwise.
+        if (due && due.getTime() > Date.now()) nextMs = Math.min(this.rescanMs, due.getTime() - Date.now());
+      }
     } catch (err) {
       this.logger.error({ err: (err as Error).message, msg: 'webhook queue read failed; retrying' });
       nextMs = RETRY_AFTER_ERROR_MS;
@@ -134,7 +143,12 @@ export class WebhookDispatcherService implements OnApplicationBootstrap, OnModul
           error: result.error ?? (outcome === AttemptOutcome.DELIVERED ? null : `HTTP ${result.status}`),
           nextAttemptAt,
         });
-        if (ours && outcome === AttemptOutcome.GONE) await this.endpoints.disable(tx, d.endpointId, '410 Gone');
+        if (!ours) return;
+        if (outcome === AttemptOutcome.RETRY && nextAttemptAt) await this.deliveries.holdBack(tx, d, nextAttemptAt);
+        if (outcome === AttemptOutcome.GONE) {
+          await this.endpoints.disable(tx, d.endpointId, '410 Gone');
+          await this.deliveries.park(d.endpointId, true, tx);
+        }
       });
     } catch (err) {
       // The lease expires and the delivery is tried again: at least once, never lost.

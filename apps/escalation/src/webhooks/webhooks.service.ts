@@ -76,8 +76,11 @@ export class WebhooksService {
       events: events === undefined ? undefined : eventsOf(events),
     });
     if (!view) throw notFound();
-    // Re-enabled: what waited while it was disabled goes out now.
-    if (view.enabled) this.dispatcher.kick();
+    if (enabled !== undefined) {
+      // Re-enabled: what waited while it was disabled goes out now, in order.
+      await this.deliveries.park(view.id, !view.enabled);
+      if (view.enabled) this.dispatcher.kick();
+    }
     return view;
   }
 
@@ -94,6 +97,7 @@ export class WebhooksService {
     const id = idOf(objectOf(input).id);
     const view = await this.endpoints.remove(id);
     if (!view) throw notFound();
+    await this.deliveries.park(id, true);
     this.security.log({ msg: 'webhook endpoint deleted', webhookId: id });
     return view;
   }
