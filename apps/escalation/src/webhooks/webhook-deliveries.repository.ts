@@ -120,11 +120,13 @@ export class WebhookDeliveriesRepository {
          WHERE status = 'PENDING' AND next_attempt_at <= now()
          ORDER BY next_attempt_at, id LIMIT $1 * 8 + 64),
        picked AS (
-         SELECT c.id FROM escalation.webhook_deliveries c
-         WHERE c.id IN (SELECT id FROM window_) AND c.status = 'PENDING'
+         -- Driven by the window, row by row, whatever the table's statistics say (a queue that just
+         -- filled has none yet): the endpoint check is a correlated lookup, not a join to plan around.
+         SELECT c.id FROM window_ w JOIN escalation.webhook_deliveries c ON c.id = w.id
+         WHERE c.status = 'PENDING'
            AND (c.lease_until IS NULL OR c.lease_until < now())
-           AND EXISTS (SELECT 1 FROM escalation.webhook_endpoints ce
-                       WHERE ce.id = c.endpoint_id AND ce.enabled AND ce.deleted_at IS NULL)
+           AND (SELECT ce.enabled AND ce.deleted_at IS NULL FROM escalation.webhook_endpoints ce
+                WHERE ce.id = c.endpoint_id)
            AND NOT EXISTS (
              SELECT 1 FROM escalation.webhook_deliveries p
              WHERE p.endpoint_id = c.endpoint_id AND p.workflow_id = c.workflow_id
@@ -134,8 +136,8 @@ export class WebhookDeliveriesRepository {
          FOR UPDATE OF c SKIP LOCKED)
        UPDATE escalation.webhook_deliveries d
        SET lease_until = clock_timestamp() + make_interval(secs => $2::double precision / 1000), lease_token = $3
-       FROM escalation.webhook_endpoints e
-       WHERE e.id = d.endpoint_id AND d.id IN (SELECT id FROM picked)
+       FROM picked pk, escalation.webhook_endpoints e
+       WHERE d.id = pk.id AND e.id = d.endpoint_id
        RETURNING d.id, d.endpoint_id, d.webhook_id, d.body, d.attempts, d.attempt_base, e.url,
          e.secret_ciphertext,
          CASE WHEN e.previous_secret_expires_at > clock_timestamp() THEN e.previous_secret_ciphertext END
