@@ -70,6 +70,9 @@ describe('webhooks admin API (e2e, AUTH_MODE=required)', () => {
     expect(deliveries).toMatchObject({ status: 200, body: { items: [] } });
     const redeliver = await admin.post(`/api/webhooks/${id}/redeliver`, {});
     expect(redeliver).toMatchObject({ status: 202, body: { redelivered: 0 } });
+    // No body at all means the same: every dead letter.
+    const bare = await admin.post(`/api/webhooks/${id}/redeliver`);
+    expect(bare).toMatchObject({ status: 202, body: { redelivered: 0 } });
 
     const paused = await admin.request('PATCH', `/api/webhooks/${id}`, { enabled: false });
     expect(paused).toMatchObject({ status: 200, body: { enabled: false } });

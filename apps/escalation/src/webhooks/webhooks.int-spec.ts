@@ -26,7 +26,7 @@ import {
   type WebhookView,
   type WebhookWithSecret,
 } from '@gatehouse/contracts';
-import { provisionStreams, RpcErrorFilter, rpcServerOptions } from '@gatehouse/messaging';
+import { Metrics, provisionStreams, RpcErrorFilter, rpcServerOptions } from '@gatehouse/messaging';
 import { createTestDatabase, type TestDatabase } from '../../../../tools/test-support/database';
 import { startNatsServer, type NatsServerHandle } from '../../../../tools/test-support/nats-server';
 import { WebhookReceiver } from '../../../../tools/test-support/webhook-receiver';
@@ -238,6 +238,12 @@ describe('outbound webhooks (integration)', () => {
     const listed = await deliveries(created.id);
     expect(listed).toHaveLength(8);
     expect(listed.every((d) => d.status === 'DELIVERED' && d.attempts === 1 && d.attemptLog.length === 1)).toBe(true);
+    // Prometheus counts attempts by outcome.
+    const { body: scraped } = await app.get(Metrics).scrape();
+    const delivered = /gatehouse_webhook_deliveries_total\{outcome="DELIVERED",service="escalation"\} (\d+)/.exec(
+      scraped,
+    );
+    expect(Number(delivered?.[1])).toBeGreaterThanOrEqual(8);
   }, 30_000);
 
   it('queues only the event types an endpoint subscribed to', async () => {
