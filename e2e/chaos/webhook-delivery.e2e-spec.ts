@@ -48,13 +48,24 @@ describe('webhook delivery under kill -9 and receiver outages (chaos)', () => {
     expect(created.status).toBe(201);
     receiver.trust('/chaos', created.body.secret);
     // Slow and sometimes failing, so that kills land mid-delivery.
-    receiver.answer('/chaos', (n) => (n % 7 === 0 ? { status: 503 } : { status: 200, delayMs: 30 }));
+    receiver.answer('/chaos', (n) => (n % 7 === 0 ? { status: 503 } : { status: 200, delayMs: 300 }));
 
     const wids = await Promise.all(Array.from({ length: 12 }, () => startRun(api, { recipeName: 'compile-default' })));
     await Promise.all(wids.map((wid) => planGateOpen(api, wid)));
     const killer = (async () => {
-      await eventually(async () => (receiver.received.length >= 6 ? true : undefined), 20_000, 'deliveries flowing');
+      // Kill while deliveries are queued and being sent, not after.
+      const pending = await eventually(
+        async () => {
+          const [{ n }] = await stack.db.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM escalation.webhook_deliveries WHERE status = 'PENDING'`,
+          );
+          return receiver.received.length >= 3 && n >= 3 ? n : undefined;
+        },
+        20_000,
+        'deliveries under way',
+      );
       await stack.kill('escalation');
+      process.stdout.write(`[chaos] escalation killed with ${pending} deliveries pending\n`);
       await sleep(500);
       await stack.restartAndWait('escalation');
       await receiver.stop();
