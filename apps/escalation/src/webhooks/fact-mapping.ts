@@ -89,3 +89,8 @@ export function webhookFactsOf(subject: string, body: unknown, factId: string): 
   const entry = FACT_MAPPERS.find(([p]) => subject.startsWith(p));
   return entry ? entry[1](body as Body, factId).filter((f) => f.workflowId !== '') : [];
 }
+
+/** Whether a fact on this subject can become a webhook event. */
+export function isWebhookFactSubject(subject: string): boolean {
+  return FACT_MAPPERS.some(([p]) => subject.startsWith(p));
+}

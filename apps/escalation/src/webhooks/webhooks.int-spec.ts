@@ -226,6 +226,17 @@ describe('outbound webhooks (integration)', () => {
     expect(got[0].payload.data).toEqual(expect.objectContaining({ workflowId: wid, gateKey: g, escalationLevel: 0 }));
     expect(got[2].payload.data).toEqual(expect.objectContaining({ gateKey: g, successorGateKey: g2 }));
     expect(got[7].payload.data).toEqual(run);
+    // A run snapshot is acknowledged without a transaction: no inbox row for it.
+    const snapshotRows = await db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM escalation.inbox WHERE msg_id = $1`,
+      [`run-updated:${wid}:7`],
+    );
+    expect(snapshotRows[0].n).toBe(0);
+    const factRows = await db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM escalation.inbox WHERE consumer = 'escalation-webhook-facts' AND msg_id = $1`,
+      [`run-finished:${wid}`],
+    );
+    expect(factRows[0].n).toBe(1);
 
     // Every attempt is a row; the delivery list says so too.
     const rows = await db.query<{ n: number }>(
