@@ -187,7 +187,7 @@ describe('run lifecycle (e2e)', () => {
     const timer = await eventually(
       async () => {
         const [row] = await stack.db.query<{ n: number }>(
-          `SELECT count(*)::int AS n FROM escalation.inbox WHERE msg_id = $1`,
+          `SELECT count(*)::int AS n FROM escalation.inbox WHERE consumer = 'escalation-gate-events' AND msg_id = $1`,
           [`gate-cancelled:${wid}:approve-plan`],
         );
         return row.n === 1 ? row : undefined;

@@ -8,6 +8,7 @@ import { IdentityKeysAndActors1763700001800 } from './1763700001800-identityKeys
 import { GateRiskAndApprovals1763700002000 } from './1763700002000-gateRiskAndApprovals';
 import { CreateRunsWorkQueue1763700002100 } from './1763700002100-createRunsWorkQueue';
 import { InboxAndRunControl1763700004000 } from './1763700004000-inboxAndRunControl';
+import { CreateWebhookTables1763700005000 } from './1763700005000-createWebhookTables';
 
 /** The one ordered sequence of migrations for every schema. Append new ones at the end. */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   GateRiskAndApprovals1763700002000,
   CreateRunsWorkQueue1763700002100,
   InboxAndRunControl1763700004000,
+  CreateWebhookTables1763700005000,
 ];

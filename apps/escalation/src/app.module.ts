@@ -4,12 +4,14 @@ import { EscalationEnv } from './config/escalation.env';
 import { EscalationsModule } from './escalations/escalations.module';
 import { HealthModule } from './health/health.module';
 import { TimersModule } from './timers/timers.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 @Module({
   imports: [
     ServiceCoreModule.forService({ service: 'escalation', schema: 'escalation', env: EscalationEnv }),
     TimersModule,
     EscalationsModule,
+    WebhooksModule,
     HealthModule,
   ],
 })

@@ -12,6 +12,7 @@ import { InboxModule } from './inbox/inbox.module';
 import { IntentsModule } from './intents/intents.module';
 import { RpcModule } from './rpc/rpc.module';
 import { RunsModule } from './runs/runs.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 /**
  * Built on demand (not in a decorator) so that importing this file has no side effect: the core's
@@ -29,6 +30,7 @@ export class AppModule {
         AuthModule,
         HealthModule,
         KeysModule,
+        WebhooksModule,
         IntentsModule,
         RunsModule,
         GatesModule,

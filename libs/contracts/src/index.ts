@@ -12,3 +12,4 @@ export * from './validation';
 export * from './policy';
 export * from './health';
 export * from './auth';
+export * from './webhooks';

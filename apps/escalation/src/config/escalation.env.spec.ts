@@ -17,3 +17,28 @@ describe('EscalationEnv', () => {
     expect(() => validateEnv(EscalationEnv, { TIMER_RESCAN_S: value })).toThrow(/TIMER_RESCAN_S/);
   });
 });
+
+describe('EscalationEnv: webhooks', () => {
+  it('defaults to the Standard Webhooks schedule, https only, and no key (the development key)', () => {
+    const env = validateEnv(EscalationEnv, {});
+    expect(env.WEBHOOK_RETRY_SCHEDULE_S).toBe('5,300,1800,7200,18000,36000,36000');
+    expect(env.WEBHOOK_ALLOW_PRIVATE).toBe(false);
+    expect(env.WEBHOOK_SECRET_KEY).toBe('');
+  });
+
+  it('reads a short schedule for tests and WEBHOOK_ALLOW_PRIVATE', () => {
+    const env = validateEnv(EscalationEnv, { WEBHOOK_RETRY_SCHEDULE_S: '0.2,0.5', WEBHOOK_ALLOW_PRIVATE: 'true' });
+    expect(env.WEBHOOK_RETRY_SCHEDULE_S).toBe('0.2,0.5');
+    expect(env.WEBHOOK_ALLOW_PRIVATE).toBe(true);
+  });
+
+  it.each(['soon', '1,0', '100000', '1,,2'])('refuses WEBHOOK_RETRY_SCHEDULE_S=%j, naming it', (value) => {
+    expect(() => validateEnv(EscalationEnv, { WEBHOOK_RETRY_SCHEDULE_S: value })).toThrow(/WEBHOOK_RETRY_SCHEDULE_S/);
+  });
+
+  it('refuses a short WEBHOOK_SECRET_KEY by name, never printing it', () => {
+    const attempt = () => validateEnv(EscalationEnv, { WEBHOOK_SECRET_KEY: 'short-secret-value' });
+    expect(attempt).toThrow(/WEBHOOK_SECRET_KEY/);
+    expect(attempt).not.toThrow(/short-secret-value/);
+  });
+});

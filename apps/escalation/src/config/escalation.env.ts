@@ -1,5 +1,6 @@
-import { IsInt, Max, Min } from 'class-validator';
-import { CommonEnv } from '@gatehouse/contracts';
+import { IsBoolean, IsInt, IsNumber, Max, Min, MinLength, ValidateBy, ValidateIf } from 'class-validator';
+import { BoolFromEnv, CommonEnv } from '@gatehouse/contracts';
+import { DEFAULT_RETRY_SCHEDULE_S, parseRetrySchedule } from '../webhooks/retry-schedule';
 
 export class EscalationEnv extends CommonEnv {
   /**
@@ -10,4 +11,63 @@ export class EscalationEnv extends CommonEnv {
   @Min(1)
   @Max(3600)
   TIMER_RESCAN_S = 30;
+
+  /**
+   * Encrypts the webhook endpoints' signing secrets at rest (AES-256-GCM, key = SHA-256 of this
+   * value). At least 32 characters; empty uses a built-in development key and says so at start.
+   */
+  @ValidateIf((env: EscalationEnv) => env.WEBHOOK_SECRET_KEY !== '')
+  @MinLength(32, { message: 'WEBHOOK_SECRET_KEY must be at least 32 characters (e.g. openssl rand -base64 32)' })
+  WEBHOOK_SECRET_KEY = '';
+
+  /** Allow http:// and private, loopback and link-local webhook addresses (tests, a lab). */
+  @BoolFromEnv()
+  @IsBoolean()
+  WEBHOOK_ALLOW_PRIVATE = false;
+
+  /** Seconds between retries of a failed delivery, comma-separated (Standard Webhooks' schedule). */
+  @ValidateBy({
+    name: 'retrySchedule',
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && parseRetrySchedule(value) !== null,
+      defaultMessage: () => 'WEBHOOK_RETRY_SCHEDULE_S must be comma-separated seconds, each above 0 and at most 86400',
+    },
+  })
+  WEBHOOK_RETRY_SCHEDULE_S = DEFAULT_RETRY_SCHEDULE_S;
+
+  /** Extra delay of a retry, as a fraction of its scheduled delay, drawn at random (0.2: up to +20%). */
+  @IsNumber()
+  @Min(0)
+  @Max(1)
+  WEBHOOK_RETRY_JITTER = 0.2;
+
+  /** The longest `Retry-After` a receiver can ask for; a longer one is cut to this. */
+  @IsInt()
+  @Min(1)
+  @Max(7 * 86_400)
+  WEBHOOK_RETRY_AFTER_MAX_S = 86_400;
+
+  /** How long one attempt may take (connect, send, answer) before it counts as failed. */
+  @IsInt()
+  @Min(100)
+  @Max(120_000)
+  WEBHOOK_TIMEOUT_MS = 10_000;
+
+  /** Attempts this process makes at once, across endpoints. */
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  WEBHOOK_CONCURRENCY = 16;
+
+  /** Milliseconds between re-reads of the delivery queue when idle (deliveries made by other replicas). */
+  @IsInt()
+  @Min(50)
+  @Max(60_000)
+  WEBHOOK_RESCAN_MS = 2000;
+
+  /** Seconds during which a rotated secret keeps signing beside the new one. */
+  @IsInt()
+  @Min(0)
+  @Max(30 * 86_400)
+  WEBHOOK_SECRET_OVERLAP_S = 86_400;
 }

@@ -282,7 +282,7 @@ describe('escalation deadlines (integration)', () => {
     await eventually(
       async () => {
         const [{ n }] = await db.query<{ n: number }>(
-          `SELECT count(*)::int AS n FROM escalation.inbox WHERE msg_id = $1`,
+          `SELECT count(*)::int AS n FROM escalation.inbox WHERE consumer = 'escalation-gate-events' AND msg_id = $1`,
           [`gate-decided:${wid}:${g}`],
         );
         return n === 1 ? true : undefined;

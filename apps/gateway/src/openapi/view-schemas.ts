@@ -1,5 +1,8 @@
 import type { ReferenceObject, SchemaObject } from '@nestjs/swagger';
 import {
+  AttemptOutcome,
+  DeliveryStatus,
+  WEBHOOK_EVENT_TYPES,
   DecidedBy,
   Decision,
   EscalationStatus,
@@ -259,4 +262,49 @@ export const VIEW_SCHEMAS: Record<string, SchemaObject> = {
     revokedAt: nullable(time),
   }),
   ApiKeyList: { type: 'array', items: ref('ApiKey') },
+  Webhook: object(webhookProperties()),
+  WebhookWithSecret: object({
+    ...webhookProperties(),
+    secret: { type: 'string', description: 'The signing secret (`whsec_...`), shown this once' },
+  }),
+  WebhookList: { type: 'array', items: ref('Webhook') },
+  WebhookAttempt: object({
+    attempt: int,
+    at: time,
+    outcome: values(AttemptOutcome),
+    responseStatus: nullable(int),
+    latencyMs: int,
+    error: nullable(str),
+  }),
+  WebhookDelivery: object({
+    id: { type: 'string', description: 'The delivery id (for redeliver)' },
+    webhookId: { type: 'string', description: 'The `webhook-id` header: the fact id, the same on every attempt' },
+    eventType: { type: 'string', enum: [...WEBHOOK_EVENT_TYPES] },
+    workflowId: str,
+    status: values(DeliveryStatus),
+    attempts: int,
+    nextAttemptAt: nullable(time),
+    lastStatusCode: nullable(int),
+    lastError: nullable(str),
+    createdAt: time,
+    deliveredAt: nullable(time),
+    attemptLog: { type: 'array', items: ref('WebhookAttempt') },
+  }),
+  WebhookDeliveryList: object({ items: { type: 'array', items: ref('WebhookDelivery') } }),
+  RedeliverResult: object({ redelivered: { type: 'integer', description: 'Deliveries queued again' } }),
 };
+
+function webhookProperties(): Record<string, Schema> {
+  return {
+    id: { type: 'string', format: 'uuid' },
+    url: str,
+    events: { type: 'array', items: { type: 'string', enum: [...WEBHOOK_EVENT_TYPES] } },
+    enabled: bool,
+    disabledReason: nullable(str),
+    createdBy: { type: 'string', description: 'The principal who registered it' },
+    createdAt: time,
+    updatedAt: time,
+    previousSecretExpiresAt: nullable(time),
+    deletedAt: nullable(time),
+  };
+}

@@ -22,6 +22,12 @@ export enum ErrorCode {
   INTENT_NOT_FOUND = 'INTENT_NOT_FOUND',
   RUN_NOT_FOUND = 'RUN_NOT_FOUND',
   KEY_NOT_FOUND = 'KEY_NOT_FOUND',
+  /** No webhook endpoint with that id (or it was deleted). */
+  WEBHOOK_NOT_FOUND = 'WEBHOOK_NOT_FOUND',
+  /** No delivery with that id for that endpoint. */
+  DELIVERY_NOT_FOUND = 'DELIVERY_NOT_FOUND',
+  /** A webhook URL that is not HTTPS, does not resolve, or resolves to a private or loopback address. */
+  WEBHOOK_URL_REFUSED = 'WEBHOOK_URL_REFUSED',
   GATE_NOT_FOUND = 'GATE_NOT_FOUND',
   ROUTE_NOT_FOUND = 'ROUTE_NOT_FOUND',
   DEDUPE_CONFLICT = 'DEDUPE_CONFLICT',
@@ -63,6 +69,9 @@ export const ERROR_STATUS: { readonly [K in ErrorCode]: number } = {
   [ErrorCode.INTENT_NOT_FOUND]: 404,
   [ErrorCode.RUN_NOT_FOUND]: 404,
   [ErrorCode.KEY_NOT_FOUND]: 404,
+  [ErrorCode.WEBHOOK_NOT_FOUND]: 404,
+  [ErrorCode.DELIVERY_NOT_FOUND]: 404,
+  [ErrorCode.WEBHOOK_URL_REFUSED]: 400,
   [ErrorCode.GATE_NOT_FOUND]: 404,
   [ErrorCode.ROUTE_NOT_FOUND]: 404,
   [ErrorCode.DEDUPE_CONFLICT]: 409,

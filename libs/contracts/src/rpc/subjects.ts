@@ -98,6 +98,16 @@ export const rpc = {
   escalation: {
     get: 'rpc.escalation.get',
     health: 'rpc.escalation.health',
+    /** Outbound webhooks, owned by the escalation service (DESIGN section 13). */
+    webhooks: {
+      create: 'rpc.escalation.webhooks.create',
+      list: 'rpc.escalation.webhooks.list',
+      update: 'rpc.escalation.webhooks.update',
+      remove: 'rpc.escalation.webhooks.remove',
+      rotateSecret: 'rpc.escalation.webhooks.rotate-secret',
+      deliveries: 'rpc.escalation.webhooks.deliveries',
+      redeliver: 'rpc.escalation.webhooks.redeliver',
+    },
   },
 } as const;
 

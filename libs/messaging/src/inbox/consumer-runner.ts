@@ -41,7 +41,7 @@ export interface ConsumerRunnerOptions {
   observe?: (outcome: Outcome, seconds: number) => void;
 }
 
-export type Outcome = 'applied' | 'duplicate' | 'retry' | 'dead-lettered';
+export type Outcome = 'applied' | 'duplicate' | 'retry' | 'dead-lettered' | 'ignored';
 
 /** How long one pull request waits on the server (see `start`). */
 export const PULL_EXPIRES_MS = 5_000;
@@ -140,6 +140,10 @@ export class ConsumerRunner<P = void> {
     for await (const msg of messages) {
       if (this.stopping) {
         msg.nak();
+        continue;
+      }
+      if (this.handler.accepts && !this.handler.accepts(msg.subject)) {
+        void this.ignore(msg);
         continue;
       }
       this.waiting.push(msg);
@@ -333,6 +337,16 @@ export class ConsumerRunner<P = void> {
         this.schema,
         messages.map((m) => m.msgId),
       );
+  }
+
+  /** A message the handler never acts on: acknowledged, nothing written (a lost ack redelivers it, harmlessly). */
+  private async ignore(msg: JsMsg): Promise<void> {
+    try {
+      await msg.ackAck();
+      this.options.observe?.('ignored', 0);
+    } catch (err) {
+      this.logger.warn({ err, consumer: this.name, subject: msg.subject }, 'ack of an ignored message not confirmed');
+    }
   }
 
   /** After commit a lost ack is harmless: the redelivery finds the inbox row and does nothing. */

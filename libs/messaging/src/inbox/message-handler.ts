@@ -9,6 +9,17 @@ import type { InboundMessage } from './inbound-message';
  */
 export interface MessageHandler<P = void> {
   readonly consumer: ConsumerDefinition;
+  /**
+   * Transactions this consumer runs at once in a process, when not CONSUMER_CONCURRENCY. 1 applies
+   * the messages in the stream's order (batches still group them), for handlers that keep an order.
+   */
+  readonly concurrency?: number;
+  /**
+   * False for a subject the handler never acts on (its filter is wider than its interest: nats-server
+   * 2.9 takes one filter per consumer). Such a message is acknowledged at once, without a transaction
+   * or an inbox row: having no effect, it cannot have one twice.
+   */
+  accepts?(subject: string): boolean;
   prepare?(msg: InboundMessage): Promise<P>;
   handle(tx: EntityManager, msg: InboundMessage, prepared: P): Promise<void>;
   /** Runs in the dead-letter transaction, e.g. to fail the run the message belonged to. */

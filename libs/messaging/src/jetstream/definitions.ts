@@ -91,6 +91,8 @@ export const CONSUMERS = {
   gatesHumanIngress: consumer(STREAMS.human, 'gates-human-ingress', subjectFilters.human),
   /** escalation: gates opened (arm a timer) and decided (disarm). */
   escalationGateEvents: consumer(STREAMS.events, 'escalation-gate-events', subjectFilters.gatesAll),
+  /** escalation: every fact, for the outbound webhooks (one filter: nats-server 2.9 takes no list). */
+  escalationWebhookFacts: consumer(STREAMS.events, 'escalation-webhook-facts', subjectFilters.events),
 } satisfies Record<string, ConsumerDefinition>;
 
 /** A durable consumer that an earlier version declared and provisioning now deletes. */

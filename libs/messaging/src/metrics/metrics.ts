@@ -23,7 +23,7 @@ export class Metrics {
     collectDefaultMetrics({ register: this.registry });
     this.consumerMessages = new Counter({
       name: 'gatehouse_consumer_messages_total',
-      help: 'JetStream deliveries settled, by consumer and outcome (applied, duplicate, retry, dead-lettered)',
+      help: 'JetStream deliveries settled, by consumer and outcome (applied, duplicate, retry, dead-lettered, ignored)',
       labelNames: ['consumer', 'outcome'],
       registers: [this.registry],
     });

@@ -80,7 +80,7 @@ export class ConsumerHost implements OnApplicationBootstrap, BeforeApplicationSh
         this.js,
         handler,
         {
-          concurrency: this.config.get('CONSUMER_CONCURRENCY', { infer: true }),
+          concurrency: handler.concurrency ?? this.config.get('CONSUMER_CONCURRENCY', { infer: true }),
           batchMax: this.config.get('CONSUMER_BATCH_MAX', { infer: true }),
           maxDeliveries: this.config.get('MAX_DELIVERIES', { infer: true }),
           // Wake the relay only after a commit that gave it messages.
