@@ -4,6 +4,7 @@ import {
   type GateCancelledEvent,
   type GateDecidedEvent,
   type GateOpenedEvent,
+  type RunControlEvent,
   type RunUpdatedEvent,
   type WebhookEventType,
 } from '@gatehouse/contracts';
@@ -39,8 +40,7 @@ const fact = (
 
 /**
  * Which fact (by subject prefix) becomes which webhook event. Adding an event type is one line here
- * (and its name in WEBHOOK_EVENT_TYPES): `run.paused` and `run.resumed` are delivered once the runs
- * service announces them on `evt.runs.run-paused.<wid>` and `evt.runs.run-resumed.<wid>`.
+ * (and its name in WEBHOOK_EVENT_TYPES).
  */
 export const FACT_MAPPERS: ReadonlyArray<readonly [string, Mapper]> = [
   [
@@ -56,8 +56,14 @@ export const FACT_MAPPERS: ReadonlyArray<readonly [string, Mapper]> = [
     prefix(subjectFilters.runFinished),
     (b, id) => [fact('run.finished', id, b.workflowID, (b as unknown as RunUpdatedEvent).at, b)],
   ],
-  ['evt.runs.run-paused.', (b, id) => [fact('run.paused', id, b.workflowId ?? b.workflowID, b.at, b)]],
-  ['evt.runs.run-resumed.', (b, id) => [fact('run.resumed', id, b.workflowId ?? b.workflowID, b.at, b)]],
+  [
+    prefix(subjectFilters.runPaused),
+    (b, id) => [fact('run.paused', id, b.workflowID, (b as unknown as RunControlEvent).at, b)],
+  ],
+  [
+    prefix(subjectFilters.runResumed),
+    (b, id) => [fact('run.resumed', id, b.workflowID, (b as unknown as RunControlEvent).at, b)],
+  ],
 ];
 
 /**

@@ -19,6 +19,7 @@ import {
   type GateCancelledEvent,
   type GateDecidedEvent,
   type GateOpenedEvent,
+  type RunControlEvent,
   type RedeliverResult,
   type RunUpdatedEvent,
   type WebhookDeliveryList,
@@ -175,16 +176,9 @@ describe('outbound webhooks (integration)', () => {
       `gate-decided:${wid}:${g2}`,
     );
     await publish(subjects.gateCancelled(wid, 'other-gate'), cancelled, `gate-cancelled:${wid}:other-gate`);
-    await publish(
-      `evt.runs.run-paused.${wid}`,
-      { workflowId: wid, by: 'ops', reason: 'x', at: run.at },
-      `run-paused:${wid}:1`,
-    );
-    await publish(
-      `evt.runs.run-resumed.${wid}`,
-      { workflowId: wid, by: 'ops', reason: 'y', at: run.at },
-      `run-resumed:${wid}:1`,
-    );
+    const control = (reason: string): RunControlEvent => ({ workflowID: wid, actor: 'key:ops', reason, at: run.at });
+    await publish(subjects.runPaused(wid), control('x'), `run-paused:${wid}:1`);
+    await publish(subjects.runResumed(wid), control('y'), `run-resumed:${wid}:1`);
     await publish(subjects.runFinished(wid), run, `run-finished:${wid}`);
     // A run snapshot is not a webhook event.
     await publish(subjects.runUpdated(wid), run, `run-updated:${wid}:7`);
