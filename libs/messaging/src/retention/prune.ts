@@ -22,6 +22,8 @@ export const SERVICE_SCHEMAS = ['runs', 'gates', 'escalation'] as const;
 /** One prunable table: rows older than the cutoff matching `where`, oldest first. */
 interface RetentionTable {
   name: string;
+  /** The schemas that have it (default: every service schema). */
+  schemas?: readonly string[];
   table: (schema: string) => string;
   /** Column compared with the cutoff. */
   age: string;
@@ -33,6 +35,23 @@ const TABLES: RetentionTable[] = [
   { name: 'inbox', table: (s) => `${s}.inbox`, age: 'processed_at', where: 'true' },
   // Only rows the relay published: an unpublished row is a fact still to announce.
   { name: 'outbox', table: (s) => `${s}.outbox`, age: 'published_at', where: 'published_at IS NOT NULL' },
+  // Webhook deliveries that reached their endpoint, attempts first (they reference the delivery).
+  // Pending deliveries and dead letters stay: one is still to send, the other waits for an operator.
+  {
+    name: 'webhook_attempts',
+    schemas: ['escalation'],
+    table: (s) => `${s}.webhook_attempts`,
+    age: 'started_at',
+    where: `delivery_id IN (SELECT id FROM escalation.webhook_deliveries WHERE status = 'DELIVERED' AND delivered_at < $1)`,
+  },
+  {
+    name: 'webhook_deliveries',
+    schemas: ['escalation'],
+    table: (s) => `${s}.webhook_deliveries`,
+    age: 'delivered_at',
+    // Their attempts went in the step before (same cutoff: an attempt never starts after its delivery).
+    where: `status = 'DELIVERED'`,
+  },
 ];
 
 export interface PruneOptions {
@@ -67,6 +86,7 @@ export async function pruneMessagingTables(databaseUrl: string, options: PruneOp
     for (const schema of SERVICE_SCHEMAS) {
       report[schema] = {};
       for (const t of TABLES) {
+        if (t.schemas && !t.schemas.includes(schema)) continue;
         const from = t.table(schema);
         const old = `${t.where} AND ${t.age} < $1`;
         report[schema][t.name] = dryRun
