@@ -86,6 +86,7 @@ function secretStandIn(variable: string): string {
   if (variable === 'DATABASE_URL') return 'postgres://gatehouse:secret@gatehouse-db-pooler-rw:5432/gatehouse';
   // A key has a form the service checks at start (`npm run keygen` makes one).
   if (variable === 'AUTH_BOOTSTRAP_ADMIN_KEY') return generateApiKey();
+  if (variable === 'WEBHOOK_SECRET_KEY') return 'k'.repeat(44);
   return 'secret';
 }
 
