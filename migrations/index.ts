@@ -6,6 +6,7 @@ import { OutboxQueueIndexAndAutovacuum1763700000400 } from './1763700000400-outb
 import { CreateSeedCompatibilityViews1763700001300 } from './1763700001300-createSeedCompatibilityViews';
 import { IdentityKeysAndActors1763700001800 } from './1763700001800-identityKeysAndActors';
 import { GateRiskAndApprovals1763700002000 } from './1763700002000-gateRiskAndApprovals';
+import { GateVotesAndPolicyFacts1763700003000 } from './1763700003000-gateVotesAndPolicyFacts';
 
 /** The one ordered sequence of migrations for every schema. Append new ones at the end. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   CreateSeedCompatibilityViews1763700001300,
   IdentityKeysAndActors1763700001800,
   GateRiskAndApprovals1763700002000,
+  GateVotesAndPolicyFacts1763700003000,
 ];

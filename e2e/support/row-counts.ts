@@ -9,6 +9,7 @@ export const WRITABLE_TABLES = [
   'runs.outbox',
   'gates.gates',
   'gates.human_interactions',
+  'gates.gate_votes',
   'gates.workflow_events',
   'gates.outbox',
   'gates.api_keys',

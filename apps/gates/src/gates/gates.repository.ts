@@ -1,5 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import { GateState, type GateChoice, type GatePolicy, type GateSummary, type RiskLevel } from '@gatehouse/contracts';
+import {
+  GateState,
+  type GateChoice,
+  type GatePolicy,
+  type GateSummary,
+  type JsonPatchOpDto,
+  type Plan,
+  type RiskLevel,
+} from '@gatehouse/contracts';
 import { iso } from '../shared/time';
 import { queryRows, type Db } from '@gatehouse/persistence';
 
@@ -22,6 +30,15 @@ export interface GateRow {
   requiredApprovals: number;
   approvalCount: number;
   planHash: string | null;
+  /** Roles allowed to decide; null: any role. */
+  allowedRoles: string[] | null;
+  selfApprovalAllowed: boolean;
+  /** The principal who started the run. */
+  requestedBy: string | null;
+  requirePlanHash: boolean;
+  /** The plan version the gate decides on, and the patch from the compiled plan to it. */
+  plan: Plan | null;
+  planPatch: JsonPatchOpDto[];
 }
 
 export interface LockedGate extends GateRow {
@@ -46,6 +63,12 @@ interface RawGate {
   required_approvals: number;
   approval_count: number;
   plan_hash: string | null;
+  allowed_roles: string[] | null;
+  self_approval_allowed: boolean;
+  requested_by: string | null;
+  require_plan_hash: boolean;
+  plan: Plan | null;
+  plan_patch: JsonPatchOpDto[];
   now?: Date;
 }
 
@@ -53,7 +76,7 @@ interface RawGate {
 const RUN_LIFECYCLE_LOCK_CLASS = 7_261_100;
 
 const COLUMNS =
-  'workflow_id, gate_key, COALESCE(root_gate_key, gate_key) AS root_gate_key, escalation_level, state, topic, recipe_name, choices, policy, deadline_at, opened_at, closed_at, risk_level, required_approvals, approval_count, plan_hash';
+  'workflow_id, gate_key, COALESCE(root_gate_key, gate_key) AS root_gate_key, escalation_level, state, topic, recipe_name, choices, policy, deadline_at, opened_at, closed_at, risk_level, required_approvals, approval_count, plan_hash, allowed_roles, self_approval_allowed, requested_by, require_plan_hash, plan, plan_patch';
 
 function toRow(r: RawGate): GateRow {
   return {
@@ -73,6 +96,12 @@ function toRow(r: RawGate): GateRow {
     requiredApprovals: r.required_approvals,
     approvalCount: r.approval_count,
     planHash: r.plan_hash,
+    allowedRoles: r.allowed_roles,
+    selfApprovalAllowed: r.self_approval_allowed,
+    requestedBy: r.requested_by,
+    requirePlanHash: r.require_plan_hash,
+    plan: r.plan,
+    planPatch: r.plan_patch,
   };
 }
 
@@ -102,6 +131,21 @@ export interface NewGate {
   recipeName: string;
   choices: GateChoice[];
   policy: GatePolicy;
+  /** The policy facts replies are judged on (DESIGN section 11). */
+  rules: GateRules;
+}
+
+/** What a gate's risk level and the run ask of its replies, fixed when it opens. */
+export interface GateRules {
+  riskLevel: RiskLevel;
+  requiredApprovals: number;
+  allowedRoles: string[] | null;
+  selfApprovalAllowed: boolean;
+  requestedBy: string | null;
+  requirePlanHash: boolean;
+  plan: Plan;
+  planHash: string;
+  planPatch: JsonPatchOpDto[];
 }
 
 /** SQL on `gates.gates` and `gates.finished_runs`. Callers pass the transaction to run in. */
@@ -116,8 +160,10 @@ export class GatesRepository {
       db,
       `WITH t AS (SELECT clock_timestamp() AS now)
        INSERT INTO gates.gates
-         (workflow_id, gate_key, root_gate_key, escalation_level, state, topic, recipe_name, choices, policy, deadline_at, opened_at)
-       SELECT $1, $2, $8::text, $9::int, 'PENDING', $3, $4, $5::jsonb, $6::jsonb, t.now + make_interval(secs => $7), t.now FROM t
+         (workflow_id, gate_key, root_gate_key, escalation_level, state, topic, recipe_name, choices, policy, deadline_at, opened_at,
+          risk_level, required_approvals, allowed_roles, self_approval_allowed, requested_by, require_plan_hash, plan, plan_hash, plan_patch)
+       SELECT $1, $2, $8::text, $9::int, 'PENDING', $3, $4, $5::jsonb, $6::jsonb, t.now + make_interval(secs => $7), t.now,
+              $10, $11, $12::text[], $13, $14, $15, $16::jsonb, $17, $18::jsonb FROM t
        ON CONFLICT (workflow_id, gate_key) DO NOTHING
        RETURNING ${COLUMNS}`,
       [
@@ -130,6 +176,15 @@ export class GatesRepository {
         g.policy.timeoutS,
         g.escalation?.rootGateKey ?? null,
         g.escalation?.level ?? 0,
+        g.rules.riskLevel,
+        g.rules.requiredApprovals,
+        g.rules.allowedRoles,
+        g.rules.selfApprovalAllowed,
+        g.rules.requestedBy,
+        g.rules.requirePlanHash,
+        JSON.stringify(g.rules.plan),
+        g.rules.planHash,
+        JSON.stringify(g.rules.planPatch),
       ],
     );
     return rows[0] ? toRow(rows[0]) : undefined;
@@ -209,6 +264,24 @@ export class GatesRepository {
       [workflowId, gateKey, at],
     );
     if (rows.length !== 1) throw new Error(`gate ${workflowId}/${gateKey} was not PENDING under its lock`);
+  }
+
+  /**
+   * After a vote, under the gate's lock: the plan version it now decides on (a patch makes a new one)
+   * and the approvals of that version counted so far.
+   */
+  async recordVersion(
+    db: Db,
+    workflowId: string,
+    gateKey: string,
+    v: { planHash: string; plan: Plan; planPatch: JsonPatchOpDto[]; approvalCount: number },
+  ): Promise<void> {
+    await queryRows(
+      db,
+      `UPDATE gates.gates SET plan_hash = $3, plan = $4::jsonb, plan_patch = $5::jsonb, approval_count = $6
+       WHERE workflow_id = $1 AND gate_key = $2`,
+      [workflowId, gateKey, v.planHash, JSON.stringify(v.plan), JSON.stringify(v.planPatch), v.approvalCount],
+    );
   }
 
   /**

@@ -283,6 +283,8 @@ describe('reply fast path (integration)', () => {
       choice: 'yes',
       rationale: 'ship it',
       patch: [{ op: 'replace', path: '/steps/0', value: 'b' }],
+      // The vote's patch made the version it approved.
+      planHash: payloadHash({ steps: ['b'] }),
       actor: 'alice',
       escalatedTo: null,
       at: '<closed_at>',

@@ -29,6 +29,18 @@ export enum ErrorCode {
   NO_PENDING_GATE = 'NO_PENDING_GATE',
   TOPIC_MISMATCH = 'TOPIC_MISMATCH',
   RUN_CONFLICT = 'RUN_CONFLICT',
+  /** The principal holds none of the roles the gate's risk level allows to decide it. */
+  ROLE_NOT_ALLOWED = 'ROLE_NOT_ALLOWED',
+  /** The principal who started the run may not approve its gates (unless the policy allows it). */
+  SELF_APPROVAL = 'SELF_APPROVAL',
+  /** The principal already voted on this gate (for its current plan version) under another dedupe key. */
+  ALREADY_VOTED = 'ALREADY_VOTED',
+  /** The reply's `planHash` is not the plan version the gate now decides on. */
+  PLAN_CHANGED = 'PLAN_CHANGED',
+  /** The gate's risk level requires the reply to name the `planHash` its author saw. */
+  PLAN_HASH_REQUIRED = 'PLAN_HASH_REQUIRED',
+  /** The gate's risk level requires a non-blank rationale. */
+  RATIONALE_REQUIRED = 'RATIONALE_REQUIRED',
   SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE',
   OVERLOADED = 'OVERLOADED',
   /** A bug: never expected; tests assert it never appears. */
@@ -60,6 +72,12 @@ export const ERROR_STATUS: { readonly [K in ErrorCode]: number } = {
   [ErrorCode.NO_PENDING_GATE]: 409,
   [ErrorCode.TOPIC_MISMATCH]: 409,
   [ErrorCode.RUN_CONFLICT]: 409,
+  [ErrorCode.ROLE_NOT_ALLOWED]: 403,
+  [ErrorCode.SELF_APPROVAL]: 403,
+  [ErrorCode.ALREADY_VOTED]: 409,
+  [ErrorCode.PLAN_CHANGED]: 409,
+  [ErrorCode.PLAN_HASH_REQUIRED]: 400,
+  [ErrorCode.RATIONALE_REQUIRED]: 400,
   [ErrorCode.SERVICE_UNAVAILABLE]: 503,
   [ErrorCode.OVERLOADED]: 503,
   [ErrorCode.INTERNAL_ERROR]: 500,

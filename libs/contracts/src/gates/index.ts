@@ -6,3 +6,5 @@ export * from './gate-rpc';
 export * from './human-ingress.dto';
 export * from './sys-announcements';
 export * from './risk-level';
+export * from './plan-patch';
+export * from './gate-votes';

@@ -50,6 +50,11 @@ export class ReplyPayloadDto {
   @ValidateNested({ each: true })
   @Type(() => JsonPatchOpDto)
   patch?: JsonPatchOpDto[];
+
+  /** The plan version its author saw (the prompt's or the gate's `planHash`); a stale one is PLAN_CHANGED. */
+  @IsOptional()
+  @Matches(/^[a-f0-9]{64}$/, { message: 'planHash must be 64 lowercase hex characters (SHA-256)' })
+  planHash?: string;
 }
 
 /** Printable, no whitespace: dedupe keys are echoed in logs and audit entries. */
