@@ -163,6 +163,7 @@ export const GATE_AUDIT_SCHEMA = {
     dedupeKey: { type: 'string' },
     origin: { type: 'string' },
     actor: nullableString,
+    onBehalfOf: nullableString,
     payloadHash: sha256Hex,
     topic: { type: 'string', pattern: `${TOPIC_PATTERNS.human}|${TOPIC_PATTERNS.sys}` },
     at: instant,
