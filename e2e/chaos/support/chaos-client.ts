@@ -34,6 +34,8 @@ export interface RequestOptions {
   gateway?: number;
   /** Give up (throw) after this long; default the client's. */
   deadlineMs?: number;
+  /** Extra request headers (an `X-Gatehouse-Actor` under AUTH_MODE=off, for instance). */
+  headers?: Record<string, string>;
 }
 
 /**
@@ -62,7 +64,7 @@ export class ChaosClient {
       try {
         const res = await fetch(`${this.gateways[gateway]}${path}`, {
           method,
-          headers: body === undefined ? {} : { 'content-type': 'application/json' },
+          headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...options.headers },
           body: body === undefined ? undefined : JSON.stringify(body),
           signal: AbortSignal.timeout(40_000),
         });
