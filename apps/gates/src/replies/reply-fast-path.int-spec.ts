@@ -292,6 +292,17 @@ describe('reply fast path (integration)', () => {
     expect(fastRows.messages[0].headers).toEqual({});
   });
 
+  it('a patch that does not apply to the plan is 400 VALIDATION_FAILED and writes nothing', async () => {
+    const wid = randomUUID();
+    await openGate(wid);
+    const bad = { choice: 'yes', patch: [{ op: 'replace', path: '/missing/0', value: 'x' }] };
+    expect(await call(replyCmd(wid, { payload: bad }))).toEqual({ ok: false, error: 'VALIDATION_FAILED' });
+    expect(await ledgerRows(wid)).toBe(0);
+    expect(await count(`gates.gate_votes WHERE workflow_id = $1`, [wid])).toBe(0);
+    expect(await auditKeysOf(wid)).toEqual(['opened']);
+    expect(await gateState(wid)).toBe('PENDING');
+  });
+
   it('accepts in two statements and no transaction; a replay and a refusal without audit in one read', async () => {
     const wid = randomUUID();
     await openGate(wid);
