@@ -126,12 +126,12 @@ export class ReplyFastPathRepository {
   }
 
   /**
-   * For a vote that decides a gate on its own (no approval counted yet, the version unchanged): closes the
-   * gate RECEIVED if it is still PENDING at that version with no approvals and, in the same statement,
-   * writes the ledger row, the vote, the events and the outbox rows, all stamped with the instant the
-   * gate closed (the deciding vote's `at` too; the clock
-   * truncated to ms, so closed_at, created_at and every `at` are the same instant). Returns that
-   * instant, or undefined when the gate was no longer PENDING: then nothing was written.
+   * For a vote that decides a gate on its own (no approval counted yet): closes the gate RECEIVED if it
+   * is still PENDING at the version the vote was judged on, with no approval, and in the same statement
+   * records the version the vote made (if its patch made one) and writes the ledger row, the vote, the
+   * events and the outbox rows, all stamped with the instant the gate closed (the deciding vote's `at`
+   * too; the clock truncated to ms, so closed_at, created_at and every `at` are the same instant).
+   * Returns that instant, or undefined when the gate was no longer as judged: then nothing was written.
    */
   async acceptIfPending(db: Db, rows: AcceptedReplyRows): Promise<string | undefined> {
     const { ledger } = rows;
