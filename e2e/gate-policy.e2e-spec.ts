@@ -352,6 +352,7 @@ describe('gate policy: risk, roles, quorum, plan versions (e2e)', () => {
       'successor gate',
     );
     expect(successor.prompt.risk.roles).toEqual(['devops_engineer']);
+    expect(successor.prompt.risk.reasons).toContain('escalation level 1: decided by devops_engineer');
     const [row] = await sql(
       `SELECT allowed_roles FROM gates.gates WHERE workflow_id = $1 AND gate_key = 'approve-plan-e1'`,
       [wid],

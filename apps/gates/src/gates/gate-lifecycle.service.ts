@@ -249,11 +249,7 @@ export class GateLifecycleService {
       choices: gate.choices,
       policy: next.policy,
       // The same rules, except that the chain entry's role decides it (DESIGN section 11).
-      risk: {
-        ...(prompt.risk ?? this.policies.policyFor(gate.recipeName, g).risk),
-        roles: [next.group],
-        autoApprove: false,
-      },
+      risk: this.successorRisk(prompt.risk ?? this.policies.policyFor(gate.recipeName, g).risk, next),
       requestedBy: gate.requestedBy,
       escalation: { rootGateKey: gate.rootGateKey, fromGateKey: g, level: next.level, group: next.group },
     });
@@ -267,6 +263,15 @@ export class GateLifecycleService {
       return null;
     }
     return { ...next, deadlineAt: opened.deadlineAt };
+  }
+
+  private successorRisk(root: GateRisk, next: Successor): GateRisk {
+    return {
+      ...root,
+      reasons: [...root.reasons, `escalation level ${next.level}: decided by ${next.group}`],
+      roles: [next.group],
+      autoApprove: false,
+    };
   }
 
   /** Inserts the gate PENDING with its prompt, audit entry and announcements; undefined when it exists. */
