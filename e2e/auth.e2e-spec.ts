@@ -114,22 +114,30 @@ describe('identity on HTTP (e2e, AUTH_MODE=required)', () => {
     const [run] = await stack.db.query(`SELECT requested_by FROM runs.runs WHERE id = $1`, [wid]);
     expect(run.requested_by).toBe(`key:${operatorKey.id}`);
     await planGateOpen(operator, wid);
+    // The requester may not approve its own run (the default policy, DESIGN section 11); another key may.
+    const own = { payload: { choice: 'yes' }, dedupeKey: `own-${wid}` };
+    const refused = await operator.post(`/api/runs/${wid}/gates/approve-plan/reply`, own);
+    expect({ status: refused.status, error: refused.body.error }).toEqual({ status: 403, error: 'SELF_APPROVAL' });
+    const reviewer = await admin.post('/api/keys', { name: `reviewer-${wid}`, roles: ['operator'] });
     const reply = { payload: { choice: 'yes', rationale: 'reviewed' }, dedupeKey: `k-${wid}` };
-    const res = await operator.post(`/api/runs/${wid}/gates/approve-plan/reply`, reply, {
+    const res = await new Api(stack.baseUrl, bearer(reviewer.body.key)).post(
+      `/api/runs/${wid}/gates/approve-plan/reply`,
+      reply,
       // Ignored under `required`: the body and headers cannot choose the actor.
-      headers: { 'x-gatehouse-actor': 'mallory' },
-    });
+      { headers: { 'x-gatehouse-actor': 'mallory' } },
+    );
     expect(res.body).toEqual({ ok: true, state: 'RECEIVED', duplicate: false });
     expect(
       await stack.db.query(`SELECT actor, origin FROM gates.human_interactions WHERE workflow_id = $1`, [wid]),
-    ).toEqual([{ actor: `key:${operatorKey.id}`, origin: 'rest' }]);
+    ).toEqual([{ actor: `key:${reviewer.body.id}`, origin: 'rest' }]);
     await runReaches(operator, wid, 'SUCCESS');
     expect((await operator.get(`/api/runs/${wid}`)).body.requestedBy).toBe(`key:${operatorKey.id}`);
   });
 
   it('accepts a good token: the actor is the token subject; a replay by another principal is a drift (409)', async () => {
     const carol = new Api(stack.baseUrl, bearer(await idp.mint({ sub: 'carol', roles: ['operator'] })));
-    const wid = await startRun(carol);
+    // Started by someone else: the requester may not approve its own run.
+    const wid = await startRun(admin);
     await planGateOpen(carol, wid);
     const reply = { payload: { choice: 'yes' }, dedupeKey: `t-${wid}` };
     expect((await carol.post(`/api/runs/${wid}/gates/approve-plan/reply`, reply)).body).toEqual({
@@ -140,7 +148,10 @@ describe('identity on HTTP (e2e, AUTH_MODE=required)', () => {
     expect((await carol.post(`/api/runs/${wid}/gates/approve-plan/reply`, reply)).body.duplicate).toBe(true);
     const [row] = await stack.db.query(`SELECT actor FROM gates.human_interactions WHERE workflow_id = $1`, [wid]);
     expect(row.actor).toBe('jwt:carol');
-    const [started] = await stack.db.query(`SELECT requested_by FROM runs.runs WHERE id = $1`, [wid]);
+    const own = await startRun(carol);
+    // Waiting at its gate, so that later tests count rows on a quiet database.
+    await planGateOpen(carol, own);
+    const [started] = await stack.db.query(`SELECT requested_by FROM runs.runs WHERE id = $1`, [own]);
     expect(started.requested_by).toBe('jwt:carol');
 
     const dave = new Api(stack.baseUrl, bearer(await idp.mint({ sub: 'dave' })));

@@ -9,6 +9,7 @@ import { GateRiskAndApprovals1763700002000 } from './1763700002000-gateRiskAndAp
 import { CreateRunsWorkQueue1763700002100 } from './1763700002100-createRunsWorkQueue';
 import { InboxAndRunControl1763700004000 } from './1763700004000-inboxAndRunControl';
 import { CreateWebhookTables1763700005000 } from './1763700005000-createWebhookTables';
+import { GateVotesAndPolicyFacts1763700006000 } from './1763700006000-gateVotesAndPolicyFacts';
 
 /** The one ordered sequence of migrations for every schema. Append new ones at the end. */
 export const MIGRATIONS = [
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   CreateRunsWorkQueue1763700002100,
   InboxAndRunControl1763700004000,
   CreateWebhookTables1763700005000,
+  GateVotesAndPolicyFacts1763700006000,
 ];

@@ -12,6 +12,7 @@ export const WRITABLE_TABLES = [
   'runs.run_control',
   'gates.gates',
   'gates.human_interactions',
+  'gates.gate_votes',
   'gates.workflow_events',
   'gates.outbox',
   'gates.api_keys',

@@ -45,6 +45,43 @@ export const ORACLE_CHECKS: Record<string, string> = {
         JOIN gates.workflow_events e ON e.workflow_id = g.workflow_id AND e.key = 'decision:' || g.gate_key
         WHERE g.workflow_id = r.id AND COALESCE(g.root_gate_key, g.gate_key) = 'approve-plan'
           AND e.value->>'decision' = 'approve')`,
+  /**
+   * DESIGN section 11. A human `approve` decision without its quorum: fewer distinct approvers of the
+   * decided plan version than the gate required (the votes table holds one row per principal and version).
+   */
+  approvalsWithoutQuorum: `
+    SELECT g.workflow_id, g.gate_key, g.required_approvals, count(DISTINCT v.actor)::int AS approvals
+    FROM gates.gates g
+    JOIN gates.workflow_events e ON e.workflow_id = g.workflow_id AND e.key = 'decision:' || g.gate_key
+    LEFT JOIN gates.gate_votes v ON v.workflow_id = g.workflow_id AND v.gate_key = g.gate_key
+      AND v.plan_hash = e.value->>'planHash' AND v.decision = 'approve'
+    WHERE e.value->>'by' = 'human' AND e.value->>'decision' = 'approve'
+    GROUP BY g.workflow_id, g.gate_key, g.required_approvals
+    HAVING count(DISTINCT v.actor) < g.required_approvals`,
+  /**
+   * An approval counted for a plan version other than the decided one: in the decision's vote list, or a
+   * run that went past ApplyPatchST with a plan other than the version its gate approved.
+   */
+  approvalsOfAnotherPlanVersion: `
+    SELECT e.workflow_id, e.key, v->>'actor' AS actor, v->>'planHash' AS vote_plan_hash,
+           e.value->>'planHash' AS decided_plan_hash
+    FROM gates.workflow_events e CROSS JOIN LATERAL jsonb_array_elements(e.value->'votes') v
+    WHERE e.key LIKE 'decision:%' AND jsonb_typeof(e.value->'votes') = 'array'
+      AND v->>'decision' = 'approve' AND v->>'planHash' IS DISTINCT FROM e.value->>'planHash'
+    UNION ALL
+    SELECT r.id, e.key, NULL, r.plan_hash, e.value->>'planHash'
+    FROM runs.runs r
+    JOIN gates.gates g ON g.workflow_id = r.id AND COALESCE(g.root_gate_key, g.gate_key) = 'approve-plan'
+    JOIN gates.workflow_events e ON e.workflow_id = g.workflow_id AND e.key = 'decision:' || g.gate_key
+    WHERE e.value->>'decision' = 'approve' AND e.value ? 'planHash'
+      AND EXISTS (SELECT 1 FROM runs.run_steps s WHERE s.run_id = r.id AND s.step_id = 'ApplyPatchST' AND s.status = 'SUCCEEDED')
+      AND r.plan_hash IS DISTINCT FROM e.value->>'planHash'`,
+  /** The principal who started the run approved its gate although the policy did not allow it. */
+  selfApprovals: `
+    SELECT v.workflow_id, v.gate_key, v.actor FROM gates.gate_votes v
+    JOIN gates.gates g ON g.workflow_id = v.workflow_id AND g.gate_key = v.gate_key
+    WHERE v.decision = 'approve' AND v.actor = g.requested_by AND v.actor <> 'anonymous'
+      AND NOT g.self_approval_allowed`,
   timersFiredTwice: `
     SELECT workflow_id, gate_key, count(*)::int AS n FROM escalation.escalations
     GROUP BY workflow_id, gate_key HAVING count(*) > 1`,

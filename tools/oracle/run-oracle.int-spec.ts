@@ -188,4 +188,90 @@ describe('SQL oracle', () => {
       for (const wid of [human, successor, timer, policy, waiting, refused]) expect(runs).not.toContain(wid);
     });
   });
+  describe('gate policy (DESIGN section 11)', () => {
+    const H1 = 'a'.repeat(64);
+    const H2 = 'b'.repeat(64);
+
+    async function seedPolicyGate(wid: string, over: { required?: number; requestedBy?: string; selfOk?: boolean }) {
+      await db.query(
+        `INSERT INTO gates.gates (workflow_id, gate_key, state, topic, recipe_name, choices, policy, deadline_at, closed_at,
+                                  required_approvals, requested_by, self_approval_allowed, plan_hash)
+         VALUES ($1, 'approve-plan', 'RECEIVED', 'human:approve-plan', 'agent-plan', '[]', '{}', now(), now(), $2, $3, $4, $5)`,
+        [wid, over.required ?? 1, over.requestedBy ?? null, over.selfOk ?? false, H1],
+      );
+    }
+    async function seedVote(wid: string, actor: string, planHash = H1, decision = 'approve'): Promise<void> {
+      await db.query(
+        `INSERT INTO gates.gate_votes (workflow_id, gate_key, actor, plan_hash, choice, decision, dedupe_key, origin, created_at)
+         VALUES ($1, 'approve-plan', $2, $3, 'yes', $4, $2, 'rest', now())`,
+        [wid, actor, planHash, decision],
+      );
+    }
+    async function seedHumanDecision(wid: string, planHash: string, votes: object[] = []): Promise<void> {
+      await db.query(
+        `INSERT INTO gates.workflow_events (workflow_id, key, value) VALUES ($1, 'decision:approve-plan', $2)`,
+        [wid, JSON.stringify({ decision: 'approve', by: 'human', planHash, votes, at: new Date().toISOString() })],
+      );
+    }
+    const vote = (actor: string, planHash: string) => ({
+      actor,
+      choice: 'yes',
+      decision: 'approve',
+      dedupeKey: actor,
+      origin: 'rest',
+      planHash,
+      at: new Date().toISOString(),
+    });
+    const violations = async (name: string) => (await runOracle(db.url)).violations[name] as { workflow_id: string }[];
+
+    it('flags an approve decision with fewer distinct approvers of the decided version than required', async () => {
+      const short = await seedRun('PENDING');
+      await seedPolicyGate(short, { required: 2 });
+      await seedVote(short, 'key:a');
+      await seedVote(short, 'key:b', H2); // another version: does not count
+      await seedHumanDecision(short, H1);
+      const met = await seedRun('PENDING');
+      await seedPolicyGate(met, { required: 2 });
+      await seedVote(met, 'key:a');
+      await seedVote(met, 'key:b');
+      await seedHumanDecision(met, H1);
+      const flagged = (await violations('approvalsWithoutQuorum')).map((r) => r.workflow_id);
+      expect(flagged).toContain(short);
+      expect(flagged).not.toContain(met);
+    });
+
+    it('flags an approval of another plan version in the decision, and a run that executed another version', async () => {
+      const listed = await seedRun('PENDING');
+      await seedPolicyGate(listed, {});
+      await seedHumanDecision(listed, H1, [vote('key:a', H2)]);
+      const executed = await seedRun('SUCCESS');
+      await seedPolicyGate(executed, {});
+      await seedHumanDecision(executed, H1, [vote('key:a', H1)]);
+      await db.query(`UPDATE runs.runs SET plan_hash = $2 WHERE id = $1`, [executed, H2]);
+      await db.query(
+        `INSERT INTO runs.run_steps (run_id, step_id, attempt, status) VALUES ($1, 'ApplyPatchST', 1, 'SUCCEEDED')`,
+        [executed],
+      );
+      const flagged = (await violations('approvalsOfAnotherPlanVersion')).map((r) => r.workflow_id);
+      expect(flagged).toEqual(expect.arrayContaining([listed, executed]));
+    });
+
+    it('flags self-approval unless the policy allowed it or the principal is anonymous', async () => {
+      const self = await seedRun('PENDING');
+      await seedPolicyGate(self, { requestedBy: 'key:req' });
+      await seedVote(self, 'key:req');
+      const allowed = await seedRun('PENDING');
+      await seedPolicyGate(allowed, { requestedBy: 'key:req', selfOk: true });
+      await seedVote(allowed, 'key:req');
+      const anonymous = await seedRun('PENDING');
+      await seedPolicyGate(anonymous, { requestedBy: 'anonymous' });
+      await seedVote(anonymous, 'anonymous');
+      const rejecting = await seedRun('PENDING');
+      await seedPolicyGate(rejecting, { requestedBy: 'key:req' });
+      await seedVote(rejecting, 'key:req', H1, 'reject');
+      const flagged = (await violations('selfApprovals')).map((r) => r.workflow_id);
+      expect(flagged).toContain(self);
+      for (const wid of [allowed, anonymous, rejecting]) expect(flagged).not.toContain(wid);
+    });
+  });
 });

@@ -365,6 +365,17 @@ describe('gates service (integration)', () => {
     expect(gate.state).toBe('RECEIVED');
     expect(gate.closed_at).toBeInstanceOf(Date);
     const [result] = await eventValue(wid, 'ui:approve-plan:result');
+    // The vote's patch made the plan version it approved; the decision names it and lists the vote.
+    const approvedPlanHash = payloadHash({ steps: ['c', 'b'] });
+    const vote = {
+      actor: 'alice',
+      choice: 'yes',
+      decision: 'approve',
+      dedupeKey: cmd.dedupeKey,
+      origin: 'rest',
+      planHash: approvedPlanHash,
+      at: expect.any(String),
+    };
     expect(result).toEqual({
       choice: 'yes',
       rationale: 'looks right',
@@ -372,10 +383,13 @@ describe('gates service (integration)', () => {
       origin: 'rest',
       actor: 'alice',
       payloadHash: payloadHash(cmd.payload),
+      planHash: approvedPlanHash,
+      votes: [vote],
       at: expect.any(String),
     });
+    expect(result.votes[0].at).toBe(result.at);
     expect(await eventValue(wid, 'decision:approve-plan')).toEqual([
-      { decision: 'approve', by: 'human', at: result.at },
+      { decision: 'approve', by: 'human', planHash: approvedPlanHash, votes: [vote], at: result.at },
     ]);
     const decided = await published<GateDecidedEvent>(subjects.gateDecided(wid, 'approve-plan'));
     expect(decided).toEqual({
@@ -388,6 +402,7 @@ describe('gates service (integration)', () => {
       choice: 'yes',
       rationale: 'looks right',
       patch: payload.patch,
+      planHash: approvedPlanHash,
       actor: 'alice',
       escalatedTo: null,
       at: result.at,
@@ -925,7 +940,11 @@ describe('gates service (integration)', () => {
     await deadlinePassed(wid, 'approve-plan', TimeoutAction.ESCALATE);
     expect(await call(rpc.gates.reply, replyCmd(wid))).toMatchObject({ ok: false, error: 'GATE_CLOSED' });
     const onE1 = replyCmd(wid, { gateKey: 'approve-plan-e1', topic: 'human:approve-plan-e1', dedupeKey: `e1-${wid}` });
-    expect(await call(rpc.gates.reply, onE1)).toEqual({
+    // The successor is decided by its chain entry's role (DESIGN section 11): without it, 403 and no vote.
+    expect(await call(rpc.gates.reply, onE1)).toMatchObject({ ok: false, error: 'ROLE_NOT_ALLOWED' });
+    expect(await count(`gates.gate_votes WHERE workflow_id = $1`, [wid])).toBe(0);
+    const byOncall = { ...onE1, dedupeKey: `e1-oncall-${wid}`, actorRoles: ['sre-oncall'] };
+    expect(await call(rpc.gates.reply, byOncall)).toEqual({
       ok: true,
       body: { ok: true, state: 'RECEIVED', duplicate: false },
     });

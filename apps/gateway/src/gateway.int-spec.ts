@@ -401,7 +401,10 @@ describe('gateway over HTTP (integration)', () => {
       expect(refs.filter((name) => !doc.components.schemas[name])).toEqual([]);
       // Every error code a route lists is a real one, with the status docs/errors.md gives it.
       const reply = doc.paths['/api/runs/{wid}/gates/{g}/reply'].post.responses;
-      expect(JSON.stringify(reply['409'])).toContain('"enum":["DEDUPE_CONFLICT","GATE_CLOSED"]');
+      expect(JSON.stringify(reply['409'])).toContain(
+        '"enum":["DEDUPE_CONFLICT","GATE_CLOSED","ALREADY_VOTED","PLAN_CHANGED"]',
+      );
+      expect(JSON.stringify(reply['403'])).toContain('"enum":["ROLE_NOT_ALLOWED","SELF_APPROVAL"]');
       const ajv = schemasOf(doc);
       for (const name of Object.keys(doc.components.schemas)) ajv.getSchema(`doc#/components/schemas/${name}`);
     });
@@ -545,8 +548,9 @@ describe('gateway over HTTP (integration)', () => {
         origin: 'rest',
       };
       expect(rpcCalls('rpc.gates.reply').map((c) => c.data)).toEqual([
-        { ...command, actor: 'anonymous' },
-        { ...command, actor: 'actor:alice' },
+        // With its roles, which the gate's policy judges (under AUTH_MODE=off: every role).
+        { ...command, actor: 'anonymous', actorRoles: ['*'] },
+        { ...command, actor: 'actor:alice', actorRoles: ['*'] },
       ]);
     });
 
@@ -730,6 +734,7 @@ describe('gateway over HTTP (integration)', () => {
             origin: 'bridge',
             // The principal, not the body's approvedBy.
             actor: 'actor:carol',
+            actorRoles: ['*'],
           },
         ]);
       });

@@ -34,6 +34,8 @@ export interface RequestOptions {
   gateway?: number;
   /** Give up (throw) after this long; default the client's. */
   deadlineMs?: number;
+  /** Extra request headers (an `X-Gatehouse-Actor` under AUTH_MODE=off, for instance). */
+  headers?: Record<string, string>;
 }
 
 /**
@@ -65,7 +67,11 @@ export class ChaosClient {
       try {
         const res = await fetch(`${this.gateways[gateway]}${path}`, {
           method,
-          headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
+          headers: {
+            ...headers,
+            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+            ...options.headers,
+          },
           body: body === undefined ? undefined : JSON.stringify(body),
           signal: AbortSignal.timeout(40_000),
         });

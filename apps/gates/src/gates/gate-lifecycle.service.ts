@@ -19,11 +19,16 @@ import {
   type GatePrompt,
   type GateRequestedEvent,
   type GateRequestRunSummary,
+  type GateRisk,
+  type JsonPatchOpDto,
+  type Plan,
 } from '@gatehouse/contracts';
+import { acceptedReplyFacts } from '../replies/accepted-reply';
 import { GateAnnouncements } from './gate-announcements.service';
 import { timeoutOutcome, type Successor } from './gate-policy';
 import { GatePolicyService } from './gate-policy.service';
 import { GatesRepository, type GateRow } from './gates.repository';
+import { policyDecisionCommand } from './policy-decision';
 import { WorkflowEventsRepository } from './workflow-events.repository';
 
 export type OpenOutcome = 'opened' | 'exists' | 'run-finished';
@@ -38,6 +43,10 @@ interface GateSpec {
   planHash: string;
   choices: GateChoice[];
   policy: GatePolicy;
+  risk: GateRisk;
+  requestedBy: string | null;
+  /** The patch from the compiled plan to `plan` (empty unless votes on an escalated gate patched it). */
+  planPatch: JsonPatchOpDto[];
   escalation?: GateEscalationInfo;
   run: GateRequestRunSummary | null;
 }
@@ -66,6 +75,11 @@ export class GateLifecycleService {
       this.logger.warn({ workflowId: wid, gateKey: g, msg: 'gate requested for a run that already ended; not opened' });
       return 'run-finished';
     }
+    const { policy, risk } = this.policies.policyFor(req.recipeName, g, {
+      inputs: req.intent?.inputs,
+      constraints: req.intent?.constraints,
+      plan: req.plan,
+    });
     const gate = await this.openGate(tx, {
       workflowId: wid,
       gateKey: g,
@@ -74,10 +88,39 @@ export class GateLifecycleService {
       plan: req.plan,
       planHash: req.planHash,
       choices: req.choices,
-      policy: this.policies.policyFor(req.recipeName, g),
+      policy,
+      risk,
+      requestedBy: req.requestedBy ?? null,
+      planPatch: [],
       run: req.run ?? null,
     });
-    return gate ? 'opened' : 'exists';
+    if (!gate) return 'exists';
+    if (risk.autoApprove) await this.autoApprove(tx, gate);
+    return 'opened';
+  }
+
+  /**
+   * Low risk under `autoApprove`: the gate is decided `approve` by `policy` as it opens, recorded like
+   * any decision (result, decision, audit entry, announcement) so the oracle holds; no ledger row, as no
+   * human replied.
+   */
+  private async autoApprove(tx: EntityManager, gate: GateRow): Promise<void> {
+    const closed = await this.gates.closeIfPending(tx, gate.workflowId, gate.gateKey, GateState.RECEIVED);
+    if (!closed) return;
+    const at = closed.closedAt as string;
+    const approve = gate.choices.find((c) => c.decision === Decision.APPROVE);
+    const cmd = policyDecisionCommand(gate, approve?.value ?? 'yes');
+    const facts = acceptedReplyFacts(cmd, gate.rootGateKey, Decision.APPROVE, {
+      by: DecidedBy.POLICY,
+      planHash: gate.planHash,
+      planPatch: [],
+      votes: [],
+    });
+    const g = gate.gateKey;
+    await this.events.writeOnce(tx, gate.workflowId, eventKeys.result(g), { ...facts.result, at });
+    await this.events.writeOnce(tx, gate.workflowId, eventKeys.decision(g), { ...facts.decision, at });
+    await this.events.audit(tx, gate.workflowId, g, auditKeys.accepted(cmd.dedupeKey), { ...facts.audit, at });
+    await this.announce.decided(tx, { ...facts.decided, at });
   }
 
   /**
@@ -202,10 +245,15 @@ export class GateLifecycleService {
       gateKey: next.gateKey,
       recipeName: gate.recipeName,
       title: prompt.title,
-      plan: prompt.plan,
-      planHash: prompt.planHash,
+      // The successor decides on the plan version its predecessor reached.
+      plan: gate.plan ?? prompt.plan,
+      planHash: gate.planHash ?? prompt.planHash,
+      planPatch: gate.planPatch,
       choices: gate.choices,
       policy: next.policy,
+      // The same rules, except that the chain entry's role decides it (DESIGN section 11).
+      risk: this.successorRisk(prompt.risk ?? this.policies.policyFor(gate.recipeName, g).risk, next),
+      requestedBy: gate.requestedBy,
       escalation: { rootGateKey: gate.rootGateKey, fromGateKey: g, level: next.level, group: next.group },
       run: gate.run,
     });
@@ -219,6 +267,15 @@ export class GateLifecycleService {
       return null;
     }
     return { ...next, deadlineAt: opened.deadlineAt };
+  }
+
+  private successorRisk(root: GateRisk, next: Successor): GateRisk {
+    return {
+      ...root,
+      reasons: [...root.reasons, `escalation level ${next.level}: decided by ${next.group}`],
+      roles: [next.group],
+      autoApprove: false,
+    };
   }
 
   /** Inserts the gate PENDING with its prompt, audit entry and announcements; undefined when it exists. */
@@ -235,6 +292,17 @@ export class GateLifecycleService {
       escalation: escalation && { rootGateKey: escalation.rootGateKey, level: escalation.level },
       title: spec.title,
       run: spec.run,
+      rules: {
+        riskLevel: spec.risk.level,
+        requiredApprovals: spec.risk.requiredApprovals,
+        allowedRoles: spec.risk.roles,
+        selfApprovalAllowed: spec.risk.allowSelfApproval,
+        requestedBy: spec.requestedBy,
+        requirePlanHash: spec.risk.requirePlanHash,
+        plan: spec.plan as Plan,
+        planHash: spec.planHash,
+        planPatch: spec.planPatch,
+      },
     });
     if (!gate) return undefined;
     const prompt: GatePrompt = {
@@ -247,13 +315,19 @@ export class GateLifecycleService {
       deadlineAt: gate.deadlineAt,
       policy,
       ...(escalation ? { escalation } : {}),
+      risk: spec.risk,
     };
     await this.events.writeOnce(tx, wid, eventKeys.prompt(g), prompt);
     await this.events.audit(tx, wid, g, auditKeys.opened(), {
       outcome: AuditOutcome.OPENED,
       topic,
       at: gate.openedAt,
-      detail: { deadlineAt: gate.deadlineAt, recipeName: spec.recipeName, ...(escalation ? { escalation } : {}) },
+      detail: {
+        deadlineAt: gate.deadlineAt,
+        recipeName: spec.recipeName,
+        riskLevel: spec.risk.level,
+        ...(escalation ? { escalation } : {}),
+      },
     });
     await this.announce.opened(tx, {
       workflowId: wid,

@@ -3,8 +3,10 @@ import {
   TimeoutAction,
   type EscalationStep,
   type GatePolicy,
+  type GateRisk,
   type PolicyFile,
 } from '@gatehouse/contracts';
+import { levelTimeoutS } from './gate-risk';
 
 export interface PolicyDefaults {
   /** HITL_GATE_TIMEOUT_S */
@@ -22,6 +24,7 @@ export function resolveGatePolicy(
   recipeName: string,
   gateKey: string,
   defaults: PolicyDefaults,
+  risk?: GateRisk,
 ): GatePolicy {
   const gates = Object.hasOwn(file.recipes, recipeName) ? file.recipes[recipeName] : {};
   const entry = Object.hasOwn(gates, gateKey) ? gates[gateKey] : {};
@@ -29,10 +32,11 @@ export function resolveGatePolicy(
   let action = entry.timeoutAction ?? TimeoutAction.REJECT;
   if (action === TimeoutAction.ESCALATE && chain.length === 0) action = TimeoutAction.REJECT;
   return {
-    timeoutS: entry.timeoutS ?? defaults.timeoutS,
+    // The recipe's own deadline wins; else the risk level's; else HITL_GATE_TIMEOUT_S.
+    timeoutS: entry.timeoutS ?? (risk && levelTimeoutS(file, risk.level)) ?? defaults.timeoutS,
     timeoutAction: action,
     escalationChain: action === TimeoutAction.ESCALATE ? chain.map((s) => ({ ...s })) : [],
-    requireRationale: false,
+    requireRationale: risk?.requireRationale ?? false,
   };
 }
 

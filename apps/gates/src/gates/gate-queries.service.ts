@@ -12,6 +12,7 @@ import {
 } from '@gatehouse/contracts';
 import { GateHistoryRepository } from './gate-history.repository';
 import { GatesRepository, toSummary } from './gates.repository';
+import { VotesRepository } from './votes.repository';
 import { WorkflowEventsRepository } from './workflow-events.repository';
 import { isUuid, isPlainObject } from '@gatehouse/contracts';
 
@@ -40,6 +41,7 @@ export class GateQueriesService {
     private readonly gates: GatesRepository,
     private readonly events: WorkflowEventsRepository,
     private readonly history: GateHistoryRepository,
+    private readonly votes: VotesRepository,
   ) {}
 
   /** [] for a run without gates (or an unknown run: the gateway asks runs which of the two it is). */
@@ -59,7 +61,9 @@ export class GateQueriesService {
       if (!gate) throw gateNotFound(wid, g);
       const ev = await this.events.gateEvents(tx, wid, g);
       if (!ev.prompt) throw new Error(`gate ${wid}/${g} has no prompt event`);
-      return { ...toSummary(gate), prompt: ev.prompt, result: ev.result, decision: ev.decision };
+      // A decided gate shows the votes its decision lists; a pending one, those of its current version.
+      const approvals = ev.decision?.votes ?? (await this.votes.ofVersion(tx, wid, g, gate.planHash));
+      return { ...toSummary(gate), approvals, prompt: ev.prompt, result: ev.result, decision: ev.decision };
     });
   }
 

@@ -11,6 +11,7 @@ import { GateRequestedHandler } from './gate-requested.handler';
 import { GatesRepository } from './gates.repository';
 import { GatesRpcController } from './gates.rpc-controller';
 import { RunFinishedHandler } from './run-finished.handler';
+import { VotesRepository } from './votes.repository';
 import { WorkflowEventsRepository } from './workflow-events.repository';
 
 /** Gates and their events: opening, timing out (and escalating), cancelling, and the read side. */
@@ -19,6 +20,7 @@ import { WorkflowEventsRepository } from './workflow-events.repository';
   providers: [
     GatesRepository,
     WorkflowEventsRepository,
+    VotesRepository,
     GateAnnouncements,
     GatePolicyService,
     GateLifecycleService,
@@ -29,7 +31,7 @@ import { WorkflowEventsRepository } from './workflow-events.repository';
     RunFinishedHandler,
     GateMetrics,
   ],
-  exports: [GatesRepository, WorkflowEventsRepository, GateAnnouncements],
+  exports: [GatesRepository, WorkflowEventsRepository, VotesRepository, GateAnnouncements, GatePolicyService],
 })
 export class GatesModule {
   constructor(

@@ -5,6 +5,8 @@ import {
   type GateChoice,
   type GatePolicy,
   type GateSummary,
+  type JsonPatchOpDto,
+  type Plan,
   type RiskLevel,
 } from '@gatehouse/contracts';
 import { iso } from '../shared/time';
@@ -35,6 +37,12 @@ export interface GateRow {
   /** Who may decide (gate-eligibility.ts): NULL roles = any role. */
   allowedRoles: string[] | null;
   selfApprovalAllowed: boolean;
+  /** The principal who started the run. */
+  requestedBy: string | null;
+  requirePlanHash: boolean;
+  /** The plan version the gate decides on, and the patch from the compiled plan to it. */
+  plan: Plan | null;
+  planPatch: JsonPatchOpDto[];
 }
 
 export interface LockedGate extends GateRow {
@@ -65,6 +73,9 @@ interface RawGate {
   requested_by: string | null;
   allowed_roles: string[] | null;
   self_approval_allowed: boolean;
+  require_plan_hash: boolean;
+  plan: Plan | null;
+  plan_patch: JsonPatchOpDto[];
   now?: Date;
 }
 
@@ -72,7 +83,7 @@ interface RawGate {
 const RUN_LIFECYCLE_LOCK_CLASS = 7_261_100;
 
 const COLUMNS =
-  'workflow_id, gate_key, COALESCE(root_gate_key, gate_key) AS root_gate_key, escalation_level, state, topic, recipe_name, choices, policy, deadline_at, opened_at, closed_at, risk_level, required_approvals, approval_count, plan_hash, title, run_goal, run_partition, requested_by, allowed_roles, self_approval_allowed';
+  'workflow_id, gate_key, COALESCE(root_gate_key, gate_key) AS root_gate_key, escalation_level, state, topic, recipe_name, choices, policy, deadline_at, opened_at, closed_at, risk_level, required_approvals, approval_count, plan_hash, title, run_goal, run_partition, requested_by, allowed_roles, self_approval_allowed, require_plan_hash, plan, plan_patch';
 
 function toRow(r: RawGate): GateRow {
   return {
@@ -93,12 +104,13 @@ function toRow(r: RawGate): GateRow {
     approvalCount: r.approval_count,
     planHash: r.plan_hash,
     title: r.title,
-    run:
-      r.run_goal === null || r.run_partition === null
-        ? null
-        : { goal: r.run_goal, partition: r.run_partition, requestedBy: r.requested_by },
+    run: r.run_goal === null || r.run_partition === null ? null : { goal: r.run_goal, partition: r.run_partition },
     allowedRoles: r.allowed_roles,
     selfApprovalAllowed: r.self_approval_allowed,
+    requestedBy: r.requested_by,
+    requirePlanHash: r.require_plan_hash,
+    plan: r.plan,
+    planPatch: r.plan_patch,
   };
 }
 
@@ -130,6 +142,21 @@ export interface NewGate {
   policy: GatePolicy;
   title: string;
   run?: GateRequestRunSummary | null;
+  /** The policy facts replies are judged on (DESIGN section 11). */
+  rules: GateRules;
+}
+
+/** What a gate's risk level and the run ask of its replies, fixed when it opens. */
+export interface GateRules {
+  riskLevel: RiskLevel;
+  requiredApprovals: number;
+  allowedRoles: string[] | null;
+  selfApprovalAllowed: boolean;
+  requestedBy: string | null;
+  requirePlanHash: boolean;
+  plan: Plan;
+  planHash: string;
+  planPatch: JsonPatchOpDto[];
 }
 
 /** SQL on `gates.gates` and `gates.finished_runs`. Callers pass the transaction to run in. */
@@ -145,9 +172,10 @@ export class GatesRepository {
       `WITH t AS (SELECT clock_timestamp() AS now)
        INSERT INTO gates.gates
          (workflow_id, gate_key, root_gate_key, escalation_level, state, topic, recipe_name, choices, policy, deadline_at, opened_at,
-          title, run_goal, run_partition, requested_by)
+          title, run_goal, run_partition,
+          risk_level, required_approvals, allowed_roles, self_approval_allowed, requested_by, require_plan_hash, plan, plan_hash, plan_patch)
        SELECT $1, $2, $8::text, $9::int, 'PENDING', $3, $4, $5::jsonb, $6::jsonb, t.now + make_interval(secs => $7), t.now,
-          $10, $11, $12, $13 FROM t
+              $10, $11, $12, $13, $14, $15::text[], $16, $17, $18, $19::jsonb, $20, $21::jsonb FROM t
        ON CONFLICT (workflow_id, gate_key) DO NOTHING
        RETURNING ${COLUMNS}`,
       [
@@ -163,7 +191,15 @@ export class GatesRepository {
         g.title,
         g.run?.goal ?? null,
         g.run?.partition ?? null,
-        g.run?.requestedBy ?? null,
+        g.rules.riskLevel,
+        g.rules.requiredApprovals,
+        g.rules.allowedRoles,
+        g.rules.selfApprovalAllowed,
+        g.rules.requestedBy,
+        g.rules.requirePlanHash,
+        JSON.stringify(g.rules.plan),
+        g.rules.planHash,
+        JSON.stringify(g.rules.planPatch),
       ],
     );
     return rows[0] ? toRow(rows[0]) : undefined;
@@ -243,6 +279,24 @@ export class GatesRepository {
       [workflowId, gateKey, at],
     );
     if (rows.length !== 1) throw new Error(`gate ${workflowId}/${gateKey} was not PENDING under its lock`);
+  }
+
+  /**
+   * After a vote, under the gate's lock: the plan version it now decides on (a patch makes a new one)
+   * and the approvals of that version counted so far.
+   */
+  async recordVersion(
+    db: Db,
+    workflowId: string,
+    gateKey: string,
+    v: { planHash: string; plan: Plan; planPatch: JsonPatchOpDto[]; approvalCount: number },
+  ): Promise<void> {
+    await queryRows(
+      db,
+      `UPDATE gates.gates SET plan_hash = $3, plan = $4::jsonb, plan_patch = $5::jsonb, approval_count = $6
+       WHERE workflow_id = $1 AND gate_key = $2`,
+      [workflowId, gateKey, v.planHash, JSON.stringify(v.plan), JSON.stringify(v.planPatch), v.approvalCount],
+    );
   }
 
   /**

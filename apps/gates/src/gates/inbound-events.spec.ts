@@ -13,11 +13,18 @@ const request = () => ({
   planHash: 'f'.repeat(64),
   choices: PLAN_GATE_CHOICES,
   recipeName: 'agent-plan',
+  requestedBy: 'key:7d1c',
+  intent: { inputs: { action: 'delete' }, constraints: {} },
 });
 
 describe('parseGateRequested', () => {
   it('keeps a valid request', () => {
     expect(parseGateRequested(request())).toEqual(request());
+  });
+
+  it('reads a request from before the requester and intent were carried as having neither', () => {
+    const { requestedBy: _r, intent: _i, ...older } = request();
+    expect(parseGateRequested(older)).toEqual({ ...older, requestedBy: null });
   });
 
   it.each([
@@ -29,6 +36,9 @@ describe('parseGateRequested', () => {
     ['repeated choice', { ...request(), choices: [PLAN_GATE_CHOICES[0], PLAN_GATE_CHOICES[0]] }],
     ['missing recipe', { ...request(), recipeName: undefined }],
     ['numeric title', { ...request(), title: 3 }],
+    ['a plan hash that is not SHA-256 hex', { ...request(), planHash: 'F'.repeat(64) }],
+    ['an empty requester', { ...request(), requestedBy: '' }],
+    ['intent inputs that are not a map', { ...request(), intent: { inputs: [], constraints: {} } }],
   ])('%s is poison', (_n, body) => {
     expect(() => parseGateRequested(body)).toThrow(PoisonMessageError);
   });

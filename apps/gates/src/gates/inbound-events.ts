@@ -49,9 +49,7 @@ function parseRunSummary(value: unknown): GateRequestRunSummary {
   if (!isPlainObject(value)) poison('gate-requested', 'run must be an object');
   if (!str(value.goal, 1000)) poison('gate-requested', 'run.goal must be a string');
   if (!str(value.partition, 128)) poison('gate-requested', 'run.partition must be a string');
-  if (value.requestedBy !== null && !str(value.requestedBy, 200))
-    poison('gate-requested', 'run.requestedBy must be a string or null');
-  return { goal: value.goal, partition: value.partition, requestedBy: value.requestedBy };
+  return { goal: value.goal, partition: value.partition };
 }
 
 export function parseGateRequested(body: unknown): GateRequestedEvent {
@@ -59,7 +57,8 @@ export function parseGateRequested(body: unknown): GateRequestedEvent {
   if (!isUuid(body.workflowId)) poison('gate-requested', 'workflowId is not a UUID');
   if (!isValidGateKey(body.gateKey)) poison('gate-requested', 'bad gateKey');
   if (!str(body.title, 500)) poison('gate-requested', 'title must be a string');
-  if (!str(body.planHash, 200)) poison('gate-requested', 'planHash must be a string');
+  if (typeof body.planHash !== 'string' || !SHA256_HEX.test(body.planHash))
+    poison('gate-requested', 'planHash must be a SHA-256 hex digest');
   if (!str(body.recipeName, 64) || body.recipeName.length === 0)
     poison('gate-requested', 'recipeName must be a string');
   return {
@@ -71,7 +70,25 @@ export function parseGateRequested(body: unknown): GateRequestedEvent {
     planHash: body.planHash,
     choices: parseChoices(body.choices),
     recipeName: body.recipeName,
+    requestedBy: parseRequestedBy(body.requestedBy),
+    ...(body.intent !== undefined ? { intent: parseIntentFacts(body.intent) } : {}),
   };
+}
+
+const SHA256_HEX = /^[a-f0-9]{64}$/;
+
+function parseRequestedBy(value: unknown): string | null {
+  if (value === undefined || value === null) return null;
+  if (!str(value, 200) || value.length === 0) poison('gate-requested', 'requestedBy must be a principal id or null');
+  return value;
+}
+
+/** The intent's inputs and constraints, which risk rules are matched against. */
+function parseIntentFacts(value: unknown): NonNullable<GateRequestedEvent['intent']> {
+  if (!isPlainObject(value) || !isPlainObject(value.inputs) || !isPlainObject(value.constraints)) {
+    poison('gate-requested', 'intent must be {inputs: {...}, constraints: {...}}');
+  }
+  return { inputs: value.inputs, constraints: value.constraints };
 }
 
 const TIMEOUT_ACTIONS: readonly string[] = Object.values(TimeoutAction);

@@ -2,12 +2,15 @@ import {
   AuditOutcome,
   auditKeys,
   DecidedBy,
+  Decision,
   eventKeys,
   GateState,
   type GateAuditEntry,
   type GateDecidedEvent,
   type GateDecisionValue,
   type GateResult,
+  type GateVote,
+  type JsonPatchOpDto,
 } from '@gatehouse/contracts';
 import { decidedMessages } from '../gates/gate-announcements.service';
 import { interactionFields } from './interactions.repository';
@@ -24,13 +27,29 @@ export interface AcceptedReplyFacts {
   decided: Untimed<GateDecidedEvent>;
 }
 
-/** The one place both the locked and the fast path build an accepted reply's values from. */
+/** The plan version a decision is about and the votes that decided it. */
+export interface DecidedVersion {
+  by: DecidedBy;
+  /** The version decided on (null only for a gate opened before versions were recorded). */
+  planHash: string | null;
+  /** The patch from the compiled plan to that version. */
+  planPatch: JsonPatchOpDto[];
+  /** The votes that counted, the deciding one last. */
+  votes: GateVote[];
+}
+
+/** The one place the locked path, the fast path and the policy build a decided gate's values from. */
 export function acceptedReplyFacts(
   cmd: ReplyCommand,
   rootGateKey: string,
   decision: GateDecisionValue['decision'],
+  version: DecidedVersion,
 ): AcceptedReplyFacts {
   const rationale = cmd.payload.rationale ?? null;
+  const versioned = {
+    ...(version.planHash ? { planHash: version.planHash } : {}),
+    votes: version.votes,
+  };
   return {
     result: {
       choice: cmd.payload.choice,
@@ -40,8 +59,9 @@ export function acceptedReplyFacts(
       actor: cmd.actor,
       ...(cmd.onBehalfOf ? { onBehalfOf: cmd.onBehalfOf } : {}),
       payloadHash: cmd.payloadHash,
+      ...versioned,
     },
-    decision: { decision, by: DecidedBy.HUMAN },
+    decision: { decision, by: version.by, ...versioned },
     audit: {
       outcome: AuditOutcome.ACCEPTED,
       dedupeKey: cmd.dedupeKey,
@@ -50,7 +70,11 @@ export function acceptedReplyFacts(
       ...(cmd.onBehalfOf ? { onBehalfOf: cmd.onBehalfOf } : {}),
       payloadHash: cmd.payloadHash,
       topic: cmd.topic,
-      detail: { choice: cmd.payload.choice, decision },
+      detail: {
+        choice: cmd.payload.choice,
+        decision,
+        approvals: version.votes.filter((v) => v.decision === Decision.APPROVE).length,
+      },
     },
     decided: {
       workflowId: cmd.workflowId,
@@ -58,10 +82,11 @@ export function acceptedReplyFacts(
       rootGateKey,
       state: GateState.RECEIVED,
       decision,
-      by: DecidedBy.HUMAN,
+      by: version.by,
       choice: cmd.payload.choice,
       rationale,
-      patch: cmd.payload.patch ?? null,
+      patch: version.planPatch.length > 0 ? version.planPatch : null,
+      planHash: version.planHash,
       actor: cmd.actor,
       escalatedTo: null,
     },
@@ -72,12 +97,21 @@ export function acceptedReplyFacts(
  * The fast path's rows, in the locked path's order: `ui:<g>:result`, `decision:<g>`, the audit
  * entry; then the messages GateAnnouncements.decided writes for a RECEIVED gate.
  */
-export function acceptedReplyRows(cmd: ReplyCommand, facts: AcceptedReplyFacts): AcceptedReplyRows {
+export function acceptedReplyRows(
+  cmd: ReplyCommand,
+  facts: AcceptedReplyFacts,
+  vote: GateVote,
+  judgedPlanHash: string,
+  newVersion: AcceptedReplyRows['newVersion'],
+): AcceptedReplyRows {
   const { workflowId: wid, gateKey: g } = cmd;
   return {
     workflowId: wid,
     gateKey: g,
     ledger: interactionFields(cmd),
+    vote,
+    judgedPlanHash,
+    newVersion,
     events: [
       { key: eventKeys.result(g), value: facts.result, auditKey: null },
       { key: eventKeys.decision(g), value: facts.decision, auditKey: null },

@@ -56,11 +56,17 @@ export function ingressCommand(target: Target | undefined, body: unknown, princi
     dedupeKey: msg.dedupeKey,
     origin: msg.origin ?? ReplyOrigin.JETSTREAM,
     actor: principal.id,
+    actorRoles: [...principal.roles],
   });
 }
 
 /** Refusals the reply rules already audited (once per dedupe key / distinct payload). */
-const AUDITED_BY_RULES = new Set<ErrorCode>([ErrorCode.DEDUPE_CONFLICT, ErrorCode.GATE_CLOSED]);
+const AUDITED_BY_RULES = new Set<ErrorCode>([
+  ErrorCode.DEDUPE_CONFLICT,
+  ErrorCode.GATE_CLOSED,
+  ErrorCode.ROLE_NOT_ALLOWED,
+  ErrorCode.SELF_APPROVAL,
+]);
 
 /** The message body; a body that is not JSON is refused like any other bad reply (rule 1), not dead-lettered. */
 function bodyOf(msg: InboundMessage): unknown {

@@ -41,6 +41,7 @@ describe('parseReplyCommand', () => {
       origin: 'rest',
       actor: null,
       onBehalfOf: null,
+      actorRoles: [],
     });
     expect(cmd.payloadHash).toMatch(/^[a-f0-9]{64}$/);
   });

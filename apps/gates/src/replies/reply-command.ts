@@ -1,4 +1,4 @@
-import { IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 import {
   ErrorCode,
   GatehouseError,
@@ -37,6 +37,12 @@ class ReplyCommandDto extends GateReplyDto {
   @IsString()
   @MaxLength(200)
   onBehalfOf?: string | null;
+
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(100)
+  @IsString({ each: true })
+  actorRoles?: string[];
 }
 
 /** A reply that passed every check that needs no database. */
@@ -53,6 +59,8 @@ export interface ReplyCommand {
   actor: string | null;
   /** The person a signed source relayed the reply for. */
   onBehalfOf: string | null;
+  /** The principal's roles (`*`: every role, the anonymous principal under AUTH_MODE=off). */
+  actorRoles: string[];
 }
 
 /**
@@ -83,5 +91,6 @@ export function parseReplyCommand(raw: unknown): ReplyCommand {
     origin: cmd.origin,
     actor: cmd.actor ?? null,
     onBehalfOf: cmd.onBehalfOf ?? null,
+    actorRoles: cmd.actorRoles ?? [],
   };
 }

@@ -283,11 +283,24 @@ describe('reply fast path (integration)', () => {
       choice: 'yes',
       rationale: 'ship it',
       patch: [{ op: 'replace', path: '/steps/0', value: 'b' }],
+      // The vote's patch made the version it approved.
+      planHash: payloadHash({ steps: ['b'] }),
       actor: 'alice',
       escalatedTo: null,
       at: '<closed_at>',
     });
     expect(fastRows.messages[0].headers).toEqual({});
+  });
+
+  it('a patch that does not apply to the plan is 400 VALIDATION_FAILED and writes nothing', async () => {
+    const wid = randomUUID();
+    await openGate(wid);
+    const bad = { choice: 'yes', patch: [{ op: 'replace', path: '/missing/0', value: 'x' }] };
+    expect(await call(replyCmd(wid, { payload: bad }))).toEqual({ ok: false, error: 'VALIDATION_FAILED' });
+    expect(await ledgerRows(wid)).toBe(0);
+    expect(await count(`gates.gate_votes WHERE workflow_id = $1`, [wid])).toBe(0);
+    expect(await auditKeysOf(wid)).toEqual(['opened']);
+    expect(await gateState(wid)).toBe('PENDING');
   });
 
   it('accepts in two statements and no transaction; a replay and a refusal without audit in one read', async () => {

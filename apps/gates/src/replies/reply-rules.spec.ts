@@ -7,16 +7,24 @@ const H1 = 'a'.repeat(64);
 const H2 = 'b'.repeat(64);
 const TOPIC = 'human:approve-plan';
 
-const gate = (state: GateState, requireRationale = false): GateFacts => ({
+const gate = (state: GateState, requireRationale = false, over: Partial<GateFacts> = {}): GateFacts => ({
   state,
   choices: PLAN_GATE_CHOICES,
   policy: { requireRationale },
+  allowedRoles: null,
+  selfApprovalAllowed: false,
+  requestedBy: 'key:requester',
+  requirePlanHash: false,
+  planHash: H1,
+  ...over,
 });
 const reply = (over: Partial<IncomingReply> = {}): IncomingReply => ({
   topic: TOPIC,
   payloadHash: H1,
   actor: 'key:alice',
+  actorRoles: ['developer'],
   choice: 'yes',
+  alreadyVoted: false,
   ...over,
 });
 const recorded = (over: Partial<RecordedReply> = {}): RecordedReply => ({
@@ -95,6 +103,45 @@ describe('judgeReply (DESIGN section 3, in order)', () => {
     expect(no.kind === 'accept' && no.choice.decision).toBe(Decision.REJECT);
   });
 
+  it('a required plan hash is a 400 before the replay check; a stale one is plan-changed after the 403s', () => {
+    const g = gate(GateState.PENDING, false, { requirePlanHash: true });
+    expect(judgeReply(g, recorded(), reply()).kind).toBe('plan-hash-required');
+    expect(judgeReply(g, undefined, reply({ planHash: H1 })).kind).toBe('accept');
+    expect(judgeReply(gate(GateState.PENDING), undefined, reply({ planHash: H2 }))).toEqual({
+      kind: 'plan-changed',
+      planHash: H1,
+    });
+    // Closed comes first.
+    expect(judgeReply(gate(GateState.RECEIVED), undefined, reply({ planHash: H2 })).kind).toBe('late');
+  });
+
+  it('roles: a principal holding none of the allowed roles is refused; * holds every role', () => {
+    const g = gate(GateState.PENDING, false, { allowedRoles: ['devops_engineer'] });
+    expect(judgeReply(g, undefined, reply())).toEqual({ kind: 'role-not-allowed', roles: ['devops_engineer'] });
+    expect(judgeReply(g, undefined, reply({ actorRoles: ['devops_engineer'] })).kind).toBe('accept');
+    expect(judgeReply(g, undefined, reply({ actorRoles: ['*'] })).kind).toBe('accept');
+    expect(judgeReply(g, undefined, reply({ actorRoles: [] })).kind).toBe('role-not-allowed');
+    // A replay is answered before the role check (rule order of section 11).
+    expect(judgeReply(g, recorded(), reply()).kind).toBe('duplicate');
+  });
+
+  it('self-approval: the requester may not approve, may reject, and anonymous is nobody in particular', () => {
+    const g = gate(GateState.PENDING);
+    expect(judgeReply(g, undefined, reply({ actor: 'key:requester' })).kind).toBe('self-approval');
+    expect(judgeReply(g, undefined, reply({ actor: 'key:requester', choice: 'no' })).kind).toBe('accept');
+    const allowed = gate(GateState.PENDING, false, { selfApprovalAllowed: true });
+    expect(judgeReply(allowed, undefined, reply({ actor: 'key:requester' })).kind).toBe('accept');
+    const anon = gate(GateState.PENDING, false, { requestedBy: 'anonymous' });
+    expect(judgeReply(anon, undefined, reply({ actor: 'anonymous' })).kind).toBe('accept');
+    expect(judgeReply(anon, undefined, reply({ actor: null })).kind).toBe('accept');
+  });
+
+  it('a second vote by the same principal is already-voted, after the role and self checks', () => {
+    expect(judgeReply(gate(GateState.PENDING), undefined, reply({ alreadyVoted: true })).kind).toBe('already-voted');
+    const roles = gate(GateState.PENDING, false, { allowedRoles: ['x'] });
+    expect(judgeReply(roles, undefined, reply({ alreadyVoted: true })).kind).toBe('role-not-allowed');
+  });
+
   it('is total and only accepts a valid choice on a PENDING gate with no recorded reply (property)', () => {
     const arbGate = fc.option(
       fc
@@ -114,8 +161,11 @@ describe('judgeReply (DESIGN section 3, in order)', () => {
       topic: fc.constantFrom(TOPIC, 'human:x'),
       payloadHash: fc.constantFrom(H1, H2),
       actor: fc.constantFrom('key:a', 'key:b', null),
+      actorRoles: fc.constantFrom(['*'], [], ['developer']),
       choice: fc.constantFrom('yes', 'no', 'maybe', ''),
       rationale: fc.option(fc.constantFrom('', ' ', 'why'), { nil: undefined }),
+      planHash: fc.option(fc.constantFrom(H1, H2), { nil: undefined }),
+      alreadyVoted: fc.boolean(),
     });
     fc.assert(
       fc.property(arbGate, arbRecorded, arbReply, (g, r, rep) => {
@@ -124,6 +174,8 @@ describe('judgeReply (DESIGN section 3, in order)', () => {
         if (v.kind === 'accept') {
           expect(g?.state).toBe(GateState.PENDING);
           expect(r).toBeUndefined();
+          expect(rep.alreadyVoted).toBe(false);
+          expect(rep.planHash === undefined || rep.planHash === g?.planHash).toBe(true);
           expect(['yes', 'no']).toContain(rep.choice);
         }
         if (v.kind === 'duplicate') {
@@ -139,7 +191,12 @@ describe('verdictError', () => {
   const cases: [Parameters<typeof verdictError>[0], ErrorCode, number][] = [
     [{ kind: 'not-found' }, ErrorCode.GATE_NOT_FOUND, 404],
     [{ kind: 'invalid-choice', allowed: ['yes', 'no'] }, ErrorCode.INVALID_CHOICE, 400],
-    [{ kind: 'rationale-required' }, ErrorCode.VALIDATION_FAILED, 400],
+    [{ kind: 'rationale-required' }, ErrorCode.RATIONALE_REQUIRED, 400],
+    [{ kind: 'plan-hash-required' }, ErrorCode.PLAN_HASH_REQUIRED, 400],
+    [{ kind: 'role-not-allowed', roles: ['a'] }, ErrorCode.ROLE_NOT_ALLOWED, 403],
+    [{ kind: 'self-approval' }, ErrorCode.SELF_APPROVAL, 403],
+    [{ kind: 'already-voted' }, ErrorCode.ALREADY_VOTED, 409],
+    [{ kind: 'plan-changed', planHash: H1 }, ErrorCode.PLAN_CHANGED, 409],
     [{ kind: 'conflict' }, ErrorCode.DEDUPE_CONFLICT, 409],
     [{ kind: 'late', state: GateState.TIMED_OUT }, ErrorCode.GATE_CLOSED, 409],
   ];

@@ -44,6 +44,7 @@ export class GateReplyService {
       dedupeKey: dto.dedupeKey,
       origin: ReplyOrigin.REST,
       actor: principal.id,
+      actorRoles: [...principal.roles],
     });
   }
 
@@ -69,6 +70,7 @@ export class GateReplyService {
       dedupeKey: dto.dedupeKey,
       origin: dto.origin ?? ReplyOrigin.WEBHOOK,
       actor: principal.id,
+      actorRoles: [...principal.roles],
       onBehalfOf: principal.kind === 'source' ? (dto.actor ?? null) : null,
     });
   }
@@ -96,6 +98,7 @@ export class GateReplyService {
         dedupeKey,
         origin: ReplyOrigin.BRIDGE,
         actor: principal.id,
+        actorRoles: [...principal.roles],
       });
     } catch (err) {
       // Decided by someone else between the two calls.

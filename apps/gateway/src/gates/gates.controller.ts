@@ -104,8 +104,13 @@ export class GatesController {
     ...BODY_ERRORS,
     ErrorCode.RUN_NOT_FOUND,
     ErrorCode.NO_PENDING_GATE,
+    ErrorCode.RATIONALE_REQUIRED,
+    ErrorCode.PLAN_HASH_REQUIRED,
+    ErrorCode.ROLE_NOT_ALLOWED,
+    ErrorCode.SELF_APPROVAL,
     ErrorCode.DEDUPE_CONFLICT,
     ErrorCode.GATE_CLOSED,
+    ErrorCode.ALREADY_VOTED,
     ErrorCode.SERVICE_UNAVAILABLE,
   )
   approvePlan(

@@ -43,6 +43,7 @@ describe('inbound message shapes', () => {
     choice: 'yes',
     rationale: null,
     patch: null,
+    planHash: 'a'.repeat(64),
     actor: 'alice',
     rootGateKey: 'approve-plan',
     escalatedTo: null,
@@ -51,8 +52,18 @@ describe('inbound message shapes', () => {
 
   it('accepts a gate-decided event and fills optional members', () => {
     expect(gateDecidedOf(decided)).toEqual(decided);
-    const { choice: _c, rationale: _r, patch: _p, actor: _a, rootGateKey: _g, escalatedTo: _e, ...bare } = decided;
+    const {
+      choice: _c,
+      rationale: _r,
+      patch: _p,
+      planHash: _h,
+      actor: _a,
+      rootGateKey: _g,
+      escalatedTo: _e,
+      ...bare
+    } = decided;
     expect(gateDecidedOf(bare)).toMatchObject({
+      planHash: null,
       choice: null,
       rationale: null,
       patch: null,
@@ -60,6 +71,11 @@ describe('inbound message shapes', () => {
       rootGateKey: 'approve-plan',
       escalatedTo: null,
     });
+  });
+
+  it('dead-letters a gate-decided event whose planHash is not a SHA-256 digest', () => {
+    expect(() => gateDecidedOf({ ...decided, planHash: 'B'.repeat(64) })).toThrow(PoisonMessageError);
+    expect(() => gateDecidedOf({ ...decided, planHash: 7 })).toThrow(PoisonMessageError);
   });
 
   it('reads the chain of a successor gate', () => {

@@ -51,6 +51,8 @@ export function childTaskOf(body: unknown): ChildTaskMessage {
   return { runId: m.runId.toLowerCase(), taskKey: m.taskKey, idx, sandboxMinutes };
 }
 
+const SHA256_HEX = /^[a-f0-9]{64}$/;
+
 export function gateDecidedOf(body: unknown): GateDecidedEvent {
   const m = objectOf(body, 'gate-decided event');
   if (typeof m.workflowId !== 'string' || typeof m.gateKey !== 'string') {
@@ -67,6 +69,13 @@ export function gateDecidedOf(body: unknown): GateDecidedEvent {
   if (m.patch !== undefined && m.patch !== null && !Array.isArray(m.patch)) {
     throw new PoisonMessageError('gate-decided event: patch must be an array or null');
   }
+  if (
+    m.planHash !== undefined &&
+    m.planHash !== null &&
+    !(typeof m.planHash === 'string' && SHA256_HEX.test(m.planHash))
+  ) {
+    throw new PoisonMessageError('gate-decided event: planHash must be a SHA-256 hex digest or null');
+  }
   if (m.rootGateKey !== undefined && !isValidGateKey(m.rootGateKey)) {
     throw new PoisonMessageError('gate-decided event: rootGateKey must be a gate key');
   }
@@ -81,6 +90,7 @@ export function gateDecidedOf(body: unknown): GateDecidedEvent {
     rationale: m.rationale ?? null,
     actor: m.actor ?? null,
     patch: (m.patch as GateDecidedEvent['patch']) ?? null,
+    planHash: (m.planHash as string | null | undefined) ?? null,
     at: typeof m.at === 'string' ? m.at : new Date().toISOString(),
   };
 }

@@ -59,6 +59,7 @@ export class PlanGateService {
       choice: event.choice,
       rationale: event.rationale,
       patch: event.patch,
+      planHash: event.planHash ?? null,
       actor: event.actor,
       at: event.at,
     };

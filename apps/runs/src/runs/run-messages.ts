@@ -67,7 +67,11 @@ export function childMessage(run: RunRow, idx: number): OutboxMessage {
 const TITLE_GOAL_CHARS = 160;
 
 /** Asks the gates service to open the plan gate for the run's current plan. */
-export function planGateRequestedMessage(run: RunRow, goal: string): OutboxMessage {
+export function planGateRequestedMessage(
+  run: RunRow,
+  intent: { goal: string; inputs: Record<string, unknown>; constraints: Record<string, unknown> },
+): OutboxMessage {
+  const { goal } = intent;
   if (!run.plan || !run.plan_hash) throw new Error(`run ${run.id} has no plan to approve`);
   const shortGoal = goal.length > TITLE_GOAL_CHARS ? `${goal.slice(0, TITLE_GOAL_CHARS - 1)}…` : goal;
   const payload: GateRequestedEvent = {
@@ -78,7 +82,9 @@ export function planGateRequestedMessage(run: RunRow, goal: string): OutboxMessa
     planHash: run.plan_hash,
     choices: PLAN_GATE_CHOICES,
     recipeName: run.recipe_name,
-    run: { goal: shortGoal, partition: run.queue_partition_key, requestedBy: run.requested_by },
+    run: { goal: shortGoal, partition: run.queue_partition_key },
+    requestedBy: run.requested_by ?? null,
+    intent: { inputs: intent.inputs, constraints: intent.constraints },
   };
   return {
     msgId: runMessageIds.gateRequested(run.id, PLAN_GATE_KEY),

@@ -18,6 +18,8 @@ export interface RunDecision {
   choice: string | null;
   rationale: string | null;
   patch: JsonPatchOpDto[] | null;
+  /** The plan version the gate approved; ApplyPatchST checks the patched plan has it. Null before versions. */
+  planHash?: string | null;
   actor: string | null;
   at: string;
 }

@@ -1,5 +1,6 @@
 import { AuditOutcome, DecidedBy, Decision, GATE_KEY_PATTERN, TimeoutAction } from './gate-abi';
 import { TOPIC_PATTERNS, type EventKeyKind } from './event-patterns';
+import { RISK_LEVELS } from '../gates/risk-level';
 
 /**
  * JSON Schemas (draft-07) of the values the gates service stores under the frozen event keys
@@ -43,6 +44,48 @@ const policy = {
   },
 } as const;
 
+const vote = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['actor', 'choice', 'decision', 'dedupeKey', 'origin', 'planHash', 'at'],
+  properties: {
+    actor: { type: 'string', minLength: 1 },
+    choice: { type: 'string', minLength: 1 },
+    decision: { enum: [Decision.APPROVE, Decision.REJECT] },
+    dedupeKey: { type: 'string', minLength: 1 },
+    origin: { type: 'string', minLength: 1 },
+    planHash: sha256Hex,
+    at: instant,
+  },
+} as const;
+
+const votes = { type: 'array', items: vote } as const;
+
+const risk = {
+  type: 'object',
+  additionalProperties: false,
+  required: [
+    'level',
+    'reasons',
+    'requiredApprovals',
+    'roles',
+    'requireRationale',
+    'requirePlanHash',
+    'allowSelfApproval',
+    'autoApprove',
+  ],
+  properties: {
+    level: { enum: [...RISK_LEVELS] },
+    reasons: { type: 'array', items: { type: 'string' } },
+    requiredApprovals: { type: 'integer', minimum: 1 },
+    roles: { type: ['array', 'null'], items: { type: 'string', minLength: 1 } },
+    requireRationale: { type: 'boolean' },
+    requirePlanHash: { type: 'boolean' },
+    allowSelfApproval: { type: 'boolean' },
+    autoApprove: { type: 'boolean' },
+  },
+} as const;
+
 /** `ui:<g>`: the prompt, written once when the gate opens. */
 export const GATE_PROMPT_SCHEMA = {
   $id: 'gatehouse:event:ui',
@@ -69,6 +112,7 @@ export const GATE_PROMPT_SCHEMA = {
         group: { type: 'string', minLength: 1 },
       },
     },
+    risk,
   },
 } as const;
 
@@ -88,6 +132,8 @@ export const GATE_RESULT_SCHEMA = {
     // The person a signed source relayed the reply for (DESIGN section 10).
     onBehalfOf: nullableString,
     payloadHash: sha256Hex,
+    planHash: sha256Hex,
+    votes,
     at: instant,
   },
 } as const;
@@ -101,6 +147,8 @@ export const GATE_DECISION_SCHEMA = {
   properties: {
     decision: { enum: Object.values(Decision) },
     by: { enum: Object.values(DecidedBy) },
+    planHash: sha256Hex,
+    votes,
     at: instant,
   },
 } as const;
@@ -125,7 +173,11 @@ export const GATE_AUDIT_SCHEMA = {
   allOf: [
     {
       // An entry about a reply names the reply: its dedupe key, origin, payload hash and topic.
-      if: { properties: { outcome: { enum: [AuditOutcome.ACCEPTED, AuditOutcome.CONFLICT, AuditOutcome.LATE] } } },
+      if: {
+        properties: {
+          outcome: { enum: [AuditOutcome.ACCEPTED, AuditOutcome.CONFLICT, AuditOutcome.LATE, AuditOutcome.DENIED] },
+        },
+      },
       then: { required: ['dedupeKey', 'origin', 'payloadHash', 'topic'] },
     },
     {

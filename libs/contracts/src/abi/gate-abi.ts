@@ -45,7 +45,12 @@ export enum AuditOutcome {
   ESCALATED = 'escalated',
   CANCELLED = 'cancelled',
   REJECTED_MESSAGE = 'rejected_message',
+  /** A reply refused by the gate's policy (ROLE_NOT_ALLOWED, SELF_APPROVAL): audited once per dedupe key. */
+  DENIED = 'denied',
 }
+
+/** The origin and dedupe key of a decision the policy made without a human (low-risk auto-approve). */
+export const POLICY_ORIGIN = 'policy';
 
 /** Where a reply came from. */
 export enum ReplyOrigin {

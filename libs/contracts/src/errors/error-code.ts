@@ -45,6 +45,18 @@ export enum ErrorCode {
   INVALID_CURSOR = 'INVALID_CURSOR',
   /** Inbox: a filter (`state`, `recipe`, `riskLevel`, `partition`, `olderThanS`, `mine`) has a bad value. */
   INVALID_FILTER = 'INVALID_FILTER',
+  /** The principal holds none of the roles the gate's risk level allows to decide it. */
+  ROLE_NOT_ALLOWED = 'ROLE_NOT_ALLOWED',
+  /** The principal who started the run may not approve its gates (unless the policy allows it). */
+  SELF_APPROVAL = 'SELF_APPROVAL',
+  /** The principal already voted on this gate (for its current plan version) under another dedupe key. */
+  ALREADY_VOTED = 'ALREADY_VOTED',
+  /** The reply's `planHash` is not the plan version the gate now decides on. */
+  PLAN_CHANGED = 'PLAN_CHANGED',
+  /** The gate's risk level requires the reply to name the `planHash` its author saw. */
+  PLAN_HASH_REQUIRED = 'PLAN_HASH_REQUIRED',
+  /** The gate's risk level requires a non-blank rationale. */
+  RATIONALE_REQUIRED = 'RATIONALE_REQUIRED',
   SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE',
   OVERLOADED = 'OVERLOADED',
   /** A bug: never expected; tests assert it never appears. */
@@ -84,6 +96,12 @@ export const ERROR_STATUS: { readonly [K in ErrorCode]: number } = {
   [ErrorCode.INVALID_LIMIT]: 400,
   [ErrorCode.INVALID_CURSOR]: 400,
   [ErrorCode.INVALID_FILTER]: 400,
+  [ErrorCode.ROLE_NOT_ALLOWED]: 403,
+  [ErrorCode.SELF_APPROVAL]: 403,
+  [ErrorCode.ALREADY_VOTED]: 409,
+  [ErrorCode.PLAN_CHANGED]: 409,
+  [ErrorCode.PLAN_HASH_REQUIRED]: 400,
+  [ErrorCode.RATIONALE_REQUIRED]: 400,
   [ErrorCode.SERVICE_UNAVAILABLE]: 503,
   [ErrorCode.OVERLOADED]: 503,
   [ErrorCode.INTERNAL_ERROR]: 500,

@@ -22,6 +22,7 @@ export const auditKeys = {
   accepted: (dedupeKey: string) => `accepted:${dedupeKey}`,
   conflict: (dedupeKey: string, topic: string, payloadHash: string) => `conflict:${dedupeKey}:${topic}:${payloadHash}`,
   late: (dedupeKey: string) => `late:${dedupeKey}`,
+  denied: (dedupeKey: string) => `denied:${dedupeKey}`,
   timedOut: () => 'timed_out',
   escalated: () => 'escalated',
   cancelled: () => 'cancelled',

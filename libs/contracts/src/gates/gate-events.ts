@@ -11,6 +11,10 @@ export interface GateRequestedEvent {
   choices: GateChoice[];
   /** The gates service resolves the gate's policy (deadline, timeout action) from the recipe. */
   recipeName: string;
+  /** The principal who started the run: it may not approve the gate unless the policy allows it. */
+  requestedBy?: string | null;
+  /** The intent's inputs and constraints, which risk rules are matched against (with the plan's steps). */
+  intent?: { inputs: Record<string, unknown>; constraints: Record<string, unknown> };
   /** The run's summary for the operators' inbox; absent on requests sent before it existed. */
   run?: GateRequestRunSummary;
 }
@@ -18,8 +22,6 @@ export interface GateRequestedEvent {
 export interface GateRequestRunSummary {
   goal: string;
   partition: string;
-  /** The principal who started the run (null when unknown). */
-  requestedBy: string | null;
 }
 
 /** gates -> escalation (arm a timer) and anyone interested; also announced on `sys.gatehouse.gate-opened`. */
@@ -50,7 +52,10 @@ export interface GateDecidedEvent {
   by: DecidedBy;
   choice: string | null;
   rationale: string | null;
+  /** The patch from the compiled plan to the approved version (every version's patch, in order). */
   patch: JsonPatchOpDto[] | null;
+  /** The approved plan version: the run checks its patched plan has this hash. */
+  planHash?: string | null;
   actor: string | null;
   /** The successor gate opened by the `escalate` timeout action; the run keeps waiting on it. */
   escalatedTo: string | null;

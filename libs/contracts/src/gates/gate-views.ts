@@ -3,6 +3,7 @@ import type { GateAuditEntry } from './gate-audit';
 import type { EscalationSummary } from '../escalation/escalation-views';
 import type { ReplyPayloadDto } from './reply.dto';
 import type { RiskLevel } from './risk-level';
+import type { GateRisk, GateVote } from './gate-votes';
 
 /** The prompt stored under `ui:<g>`. */
 export interface GatePrompt {
@@ -16,6 +17,8 @@ export interface GatePrompt {
   policy: GatePolicy;
   /** Present on a successor gate opened by escalation: its chain, level and approver group. */
   escalation?: GateEscalationInfo;
+  /** The gate's risk level, why, and what it asks of a reply (DESIGN section 11). */
+  risk?: GateRisk;
 }
 
 /** The value stored under `ui:<g>:result`. */
@@ -28,6 +31,10 @@ export interface GateResult {
   /** Set when a signed source relayed the reply for this person (DESIGN section 10). */
   onBehalfOf?: string | null;
   payloadHash: string;
+  /** The plan version decided on. */
+  planHash?: string;
+  /** Every vote that counted, the deciding one last. */
+  votes?: GateVote[];
   at: string;
 }
 
@@ -35,6 +42,10 @@ export interface GateResult {
 export interface GateDecisionValue {
   decision: Decision;
   by: DecidedBy;
+  /** The plan version approved (or rejected): the run executes exactly this one. */
+  planHash?: string;
+  /** Every vote that counted, the deciding one last. */
+  votes?: GateVote[];
   at: string;
 }
 
@@ -58,6 +69,8 @@ export interface GateSummary {
 }
 
 export interface GateDetail extends GateSummary {
+  /** The votes that count (approvals of the current plan version, and the deciding vote). */
+  approvals: GateVote[];
   prompt: GatePrompt;
   result: GateResult | null;
   decision: GateDecisionValue | null;
@@ -80,6 +93,8 @@ export interface GateReplyCommand {
   actor: string | null;
   /** The person a signed source relays the reply for, as the source says. */
   onBehalfOf?: string | null;
+  /** The principal's roles, judged against the roles the gate's level allows. */
+  actorRoles?: string[];
 }
 
 export interface GateReplyResult {

@@ -8,3 +8,5 @@ export * from './sys-announcements';
 export * from './risk-level';
 export * from './inbox';
 export * from './inbox-query';
+export * from './plan-patch';
+export * from './gate-votes';

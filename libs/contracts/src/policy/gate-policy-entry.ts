@@ -1,9 +1,13 @@
 import { isValidGateKey, successorGateKey, TimeoutAction, type EscalationStep } from '../abi/gate-abi';
 import { isPlainObject } from '../validation/validate-dto';
+import type { RiskLevel } from '../gates/risk-level';
 import { fail, refuseUnknownKeys } from './policy-file.error';
+import { riskLevelOf } from './risk-policy';
 
 /** The policy of one gate of one recipe as the file gives it; what is left out takes the default. */
 export interface GatePolicyEntry {
+  /** The recipe's level for this gate; risk rules may raise it, never lower it. */
+  riskLevel?: RiskLevel;
   timeoutS?: number;
   timeoutAction?: TimeoutAction;
   escalationChain?: EscalationStep[];
@@ -13,10 +17,10 @@ export interface GatePolicyEntry {
 export const MAX_POLICY_TIMEOUT_S = 2_592_000;
 /** Levels of one escalation chain; the successor keys `<g>-e1` .. `<g>-e<n>` must stay valid gate keys. */
 export const MAX_ESCALATION_LEVELS = 10;
-/** An approver group is a name, not free text. */
+/** An approver group is a name, not free text: the role that decides the successor gate. */
 const GROUP_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,63}$/;
-/** Fields of a gate entry. Section 11's per-gate `riskLevel` joins this list when it is implemented. */
-const ENTRY_KEYS = ['timeoutS', 'timeoutAction', 'escalationChain'];
+/** Fields of a gate entry. */
+const ENTRY_KEYS = ['riskLevel', 'timeoutS', 'timeoutAction', 'escalationChain'];
 const STEP_KEYS = ['group', 'timeoutS'];
 const ACTIONS: readonly string[] = Object.values(TimeoutAction);
 
@@ -53,6 +57,7 @@ export function parseGatePolicyEntry(value: unknown, gateKey: string, where: str
   if (!isPlainObject(value)) return fail(where, 'must be an object');
   refuseUnknownKeys(value, ENTRY_KEYS, where);
   const entry: GatePolicyEntry = {};
+  if (value.riskLevel !== undefined) entry.riskLevel = riskLevelOf(value.riskLevel, `${where}.riskLevel`);
   if (value.timeoutS !== undefined) entry.timeoutS = timeoutOf(value.timeoutS, `${where}.timeoutS`);
   if (value.timeoutAction !== undefined) {
     if (typeof value.timeoutAction !== 'string' || !ACTIONS.includes(value.timeoutAction)) {

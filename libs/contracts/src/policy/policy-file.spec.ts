@@ -49,7 +49,26 @@ describe('parsePolicyFile', () => {
 
   it.each([
     ['not a map', [], /policy file: must be a map/],
-    ['a section of issue 14 not implemented yet', { recipes: {}, riskLevels: {} }, /unknown field\(s\) riskLevels/],
+    ['an unknown section', { recipes: {}, roles: {} }, /unknown field\(s\) roles/],
+    ['an unknown risk level', { riskLevels: { extreme: {} } }, /riskLevels\.extreme: must be one of low, medium/],
+    [
+      'auto-approve above low',
+      { riskLevels: { medium: { autoApprove: true } } },
+      /only the low level may auto-approve/,
+    ],
+    ['zero approvals', { riskLevels: { high: { requiredApprovals: 0 } } }, /requiredApprovals: must be an integer/],
+    ['a bad role', { riskLevels: { high: { roles: ['Dev Ops'] } } }, /roles\[0\]: must be a role name/],
+    ['an empty role list', { riskLevels: { high: { roles: [] } } }, /roles: must be a non-empty list/],
+    ['a level typo', { riskLevels: { high: { requiredApproval: 2 } } }, /unknown field\(s\) requiredApproval/],
+    ['a rule without match', { riskRules: [{ level: 'high' }] }, /riskRules\[0\]\.match: must be a non-empty map/],
+    [
+      'a rule with a nested match',
+      { riskRules: [{ match: { a: { b: 1 } }, level: 'high' }] },
+      /riskRules\[0\]\.match\.a/,
+    ],
+    ['a rule with a bad level', { riskRules: [{ match: { a: 1 }, level: 'severe' }] }, /riskRules\[0\]\.level/],
+    ['self-approval as text', { allowSelfApproval: 'yes' }, /allowSelfApproval: must be true or false/],
+    ['a bad gate risk level', { recipes: { deploy: { g: { riskLevel: 'huge' } } } }, /recipes\.deploy\.g\.riskLevel/],
     ['a typo of "recipes"', { recipe: { deploy: {} } }, /policy file: unknown field\(s\) recipe; allowed: recipes/],
     ['an undeclared top-level recipe (not legacy)', { canary: {} }, /unknown field\(s\) canary/],
     ['legacy mixed with a section', { deploy: {}, recipes: {} }, /unknown field\(s\) deploy/],
@@ -118,6 +137,29 @@ describe('parsePolicyFile', () => {
   ])('refuses %s, saying where', (_label, raw, message) => {
     expect(() => parsePolicyFile(raw)).toThrow(PolicyFileError);
     expect(() => parsePolicyFile(raw)).toThrow(message);
+  });
+});
+
+describe('parsePolicyFile: risk sections (DESIGN section 11)', () => {
+  it('accepts levels, rules, self-approval and a gate level', () => {
+    const raw = {
+      riskLevels: {
+        low: { autoApprove: true },
+        critical: {
+          requiredApprovals: 3,
+          roles: ['devops_engineer'],
+          requireRationale: true,
+          requirePlanHash: true,
+          timeoutS: 60,
+        },
+      },
+      riskRules: [
+        { name: 'prod delete', match: { action: 'delete', environment: ['production', 'prod'] }, level: 'critical' },
+      ],
+      allowSelfApproval: true,
+      recipes: { deploy: { 'approve-plan': { riskLevel: 'high' } } },
+    };
+    expect(parsePolicyFile(raw)).toEqual({ file: raw, legacy: false });
   });
 });
 

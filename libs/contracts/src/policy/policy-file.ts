@@ -3,6 +3,14 @@ import { isPlainObject } from '../validation/validate-dto';
 import { parseGatePolicyEntry, type GatePolicyEntry } from './gate-policy-entry';
 import { fail, refuseUnknownKeys } from './policy-file.error';
 import { BUILT_IN_RECIPES, RECIPE_NAME_PATTERN } from './recipes';
+import type { RiskLevel } from '../gates/risk-level';
+import {
+  parseAllowSelfApproval,
+  parseRiskLevels,
+  parseRiskRules,
+  type RiskLevelSettings,
+  type RiskRule,
+} from './risk-policy';
 
 /** The gates of one recipe: gate key -> its policy entry. */
 export type RecipeGates = Record<string, GatePolicyEntry>;
@@ -10,6 +18,12 @@ export type RecipeGates = Record<string, GatePolicyEntry>;
 /** `GATE_POLICY_FILE`, checked: the recipes it declares or configures (DESIGN section 11). */
 export interface PolicyFile {
   recipes: Record<string, RecipeGates>;
+  /** Per level, what it asks of its gates; levels left out take RISK_LEVEL_DEFAULTS. */
+  riskLevels?: Partial<Record<RiskLevel, RiskLevelSettings>>;
+  /** Rules raising a gate's level from the intent and the compiled plan's steps. */
+  riskRules?: RiskRule[];
+  /** May the principal who started a run approve its gates? Default false. */
+  allowSelfApproval?: boolean;
 }
 
 export interface ParsedPolicyFile {
@@ -38,14 +52,19 @@ function recipesOf(value: unknown, where: string): PolicyFile['recipes'] {
   return recipes;
 }
 
-/**
- * The top-level sections of the file and their parsers. Section 11's `riskLevels`, `riskRules`,
- * `allowSelfApproval` and `roles` are added here (and to PolicyFile) when they are implemented; until
- * then they are unknown fields, refused by name rather than silently ignored.
- */
+/** The top-level sections of the file and their parsers; any other key is refused by name. */
 const SECTIONS = {
   recipes: (value: unknown, file: PolicyFile) => {
     file.recipes = recipesOf(value, 'recipes');
+  },
+  riskLevels: (value: unknown, file: PolicyFile) => {
+    file.riskLevels = parseRiskLevels(value, 'riskLevels');
+  },
+  riskRules: (value: unknown, file: PolicyFile) => {
+    file.riskRules = parseRiskRules(value, 'riskRules');
+  },
+  allowSelfApproval: (value: unknown, file: PolicyFile) => {
+    file.allowSelfApproval = parseAllowSelfApproval(value, 'allowSelfApproval');
   },
 } satisfies Record<string, (value: unknown, file: PolicyFile) => void>;
 const SECTION_KEYS = Object.keys(SECTIONS);

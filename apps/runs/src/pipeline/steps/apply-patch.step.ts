@@ -1,8 +1,15 @@
 import { Injectable } from '@nestjs/common';
-import { Decision, NextAction, RunFailureCode, RunStatus, StepId, StepStatus } from '@gatehouse/contracts';
+import {
+  applyPlanPatch,
+  Decision,
+  NextAction,
+  RunFailureCode,
+  RunStatus,
+  StepId,
+  StepStatus,
+} from '@gatehouse/contracts';
 import { PoisonMessageError } from '@gatehouse/messaging';
 import type { RunRow } from '../../runs/run-row';
-import { applyPlanPatch } from '../plan-patch';
 import type { StepOutcome } from './step-outcome';
 
 /** ApplyPatchST: apply the approved RFC 6902 patch (if any) to the plan; a bad patch ends the run. */
@@ -14,11 +21,15 @@ export class ApplyPatchStep {
       throw new PoisonMessageError(`run ${run.id}: ApplyPatchST without an approved plan`);
     }
     const patched = applyPlanPatch(run.plan, decision.patch);
-    if (!patched.ok) {
-      const error = {
-        code: RunFailureCode.PATCH_INVALID,
-        message: `the approved patch does not apply: ${patched.message}`,
-      };
+    // The run executes exactly the approved version: a patched plan with another hash is refused.
+    const mismatch = patched.ok && decision.planHash && patched.planHash !== decision.planHash;
+    if (!patched.ok || mismatch) {
+      const error = patched.ok
+        ? {
+            code: RunFailureCode.PLAN_MISMATCH,
+            message: `the patched plan ${patched.planHash} is not the approved version ${decision.planHash}`,
+          }
+        : { code: RunFailureCode.PATCH_INVALID, message: `the approved patch does not apply: ${patched.message}` };
       return {
         row: { runId: run.id, stepId: StepId.APPLY_PATCH, attempt, status: StepStatus.FAILED, error },
         changes: {

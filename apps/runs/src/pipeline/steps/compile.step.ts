@@ -10,6 +10,8 @@ import type { StepOutcome } from './step-outcome';
 
 export interface PreparedCompile extends CompiledPlan {
   goal: string;
+  inputs: Record<string, unknown>;
+  constraints: Record<string, unknown>;
 }
 
 /** CompileST: build the plan, then ask for the plan gate. The run then waits without polling. */
@@ -34,7 +36,7 @@ export class CompileStep {
       inputs: intent.inputs,
       constraints: intent.constraints,
     });
-    return { ...compiled, goal: intent.goal };
+    return { ...compiled, goal: intent.goal, inputs: intent.inputs, constraints: intent.constraints };
   }
 
   outcome(run: RunRow, attempt: number, prepared: PreparedCompile | null): StepOutcome {
@@ -56,7 +58,7 @@ export class CompileStep {
         planHash: prepared.planHash,
       },
       snapshot: true,
-      followUps: (next) => [planGateRequestedMessage(next, prepared.goal)],
+      followUps: (next) => [planGateRequestedMessage(next, prepared)],
       next: null,
     };
   }

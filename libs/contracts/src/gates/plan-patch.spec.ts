@@ -1,5 +1,6 @@
 import 'reflect-metadata';
-import { payloadHash, type JsonPatchOpDto } from '@gatehouse/contracts';
+import { payloadHash } from '../hashing/canonical-json';
+import type { JsonPatchOpDto } from './reply.dto';
 import { applyPlanPatch } from './plan-patch';
 
 describe('applyPlanPatch', () => {

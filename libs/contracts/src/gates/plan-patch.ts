@@ -1,13 +1,16 @@
 import { applyPatch, type Operation } from 'fast-json-patch';
-import { payloadHash, type JsonPatchOpDto } from '@gatehouse/contracts';
-import type { Plan } from '../adapters/compiler';
+import { payloadHash } from '../hashing/canonical-json';
+import type { JsonPatchOpDto } from './reply.dto';
+
+/** A compiled plan: a JSON object. */
+export type Plan = Record<string, unknown>;
 
 export type PatchOutcome =
   { ok: true; plan: Plan; planHash: string; operations: number } | { ok: false; message: string };
 
 /**
- * Applies an approved RFC 6902 patch to a copy of the plan. A patch that does not apply (bad
- * path, failed `test`, a result that is not an object) is an outcome, never an exception, so the
+ * Applies an RFC 6902 patch (a vote's, or the approved version's) to a copy of the plan: the gates service
+ * to make a new plan version, the runs service to execute exactly the approved one. A patch that does not apply (bad path, failed `test`, a result that is not an object) is an outcome, never an exception, so the
  * run can end `PATCH_INVALID` instead of retrying forever.
  */
 export function applyPlanPatch(plan: Plan, patch: readonly JsonPatchOpDto[] | null | undefined): PatchOutcome {
