@@ -89,7 +89,10 @@ describe('identity on HTTP (e2e, AUTH_MODE=required)', () => {
   it('refuses a wrong key (well-formed but unknown, or malformed) with 401 and writes nothing', async () => {
     const unknown = new Api(stack.baseUrl, bearer(generateApiKey()));
     await refusedWithoutWrites(() => unknown.post('/api/intents', intent), 401, 'UNAUTHENTICATED');
-    const lookAlike = new Api(stack.baseUrl, bearer(`${bootstrapKey.slice(0, -1)}0`));
+    const lookAlike = new Api(
+      stack.baseUrl,
+      bearer(`${bootstrapKey.slice(0, -1)}${bootstrapKey.endsWith('0') ? '1' : '0'}`),
+    );
     await refusedWithoutWrites(() => lookAlike.post('/api/intents', intent), 401, 'UNAUTHENTICATED');
   });
 

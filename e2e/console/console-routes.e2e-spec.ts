@@ -58,7 +58,9 @@ describe('console routes (e2e, AUTH_MODE=required)', () => {
   });
 
   it("GET .../gates/:g/history gives the gate's audit trail and ledger rows, oldest first", async () => {
-    const wid = await startRun(admin);
+    // Started by another principal: the admin may not approve its own run.
+    const requester = (await admin.post('/api/keys', { name: 'history-requester', roles: ['operator'] })).body;
+    const wid = await startRun(new Api(stack.baseUrl, bearer(requester.key)));
     await planGateOpen(admin, wid);
     const before = await admin.get(`/api/runs/${wid}/gates/approve-plan/history`);
     expect(before.status).toBe(200);

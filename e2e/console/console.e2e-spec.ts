@@ -203,7 +203,9 @@ describe('web console (e2e, Chromium)', () => {
     await page.route('**/stream/**', (route) => route.abort());
     await signIn(page, stack.baseUrl, adminKey, `/console/runs/${wid}/gates/approve-plan`);
     await page.getByTestId('gate-state').filter({ hasText: 'PENDING' }).waitFor();
-    const other = new Api(stack.baseUrl, bearer(operator.key));
+    // Someone other than the run's requester (the operator) approves: it may not approve its own run.
+    const approver = (await admin.post('/api/keys', { name: 'console-approver', roles: ['operator'] })).body;
+    const other = new Api(stack.baseUrl, bearer(approver.key));
     expect(
       (
         await other.post(`/api/runs/${wid}/gates/approve-plan/reply`, {
@@ -219,7 +221,7 @@ describe('web console (e2e, Chromium)', () => {
     await expect(page.getByTestId('error').textContent()).resolves.toMatch(/^GATE_CLOSED/);
     await screenshot(page, 'gate-refused');
     await page.reload();
-    await expect(page.getByTestId('decided').textContent()).resolves.toContain(`approve by key:${operator.id}`);
+    await expect(page.getByTestId('decided').textContent()).resolves.toContain(`approve by key:${approver.id}`);
     expect(await page.getByTestId('choice-no').isDisabled()).toBe(true);
   });
 
