@@ -1,5 +1,5 @@
 import type { CliIo } from '../cli-io';
-import type { InboxItem, InboxPage } from '../api/views';
+import type { InboxItem, InboxPage } from '@gatehouse/contracts';
 import { countdown, parseDuration } from '../output/durations';
 import { clip, renderTable } from '../output/table';
 import { tone, type Style } from '../output/style';

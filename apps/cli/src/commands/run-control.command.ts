@@ -1,7 +1,7 @@
 import { usageError } from '../cli-error';
 import type { CliIo } from '../cli-io';
 import { seg } from '../api/gatehouse-api';
-import type { RunControlResult } from '../api/views';
+import type { RunControlResult } from '@gatehouse/contracts';
 import { apiCommand, apiContext, type ApiOptions } from './command-kit';
 import { confirmOrStop } from './confirm';
 

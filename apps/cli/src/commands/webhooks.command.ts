@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import type { CliIo } from '../cli-io';
 import { seg } from '../api/gatehouse-api';
-import type { WebhookDelivery, WebhookView } from '../api/views';
+import type { WebhookDeliveryView, WebhookView, WebhookWithSecret } from '@gatehouse/contracts';
 import { renderTable } from '../output/table';
 import { apiCommand, apiContext, type ApiOptions } from './command-kit';
 import { confirmOrStop } from './confirm';
@@ -38,7 +38,10 @@ export function webhooksCommand(io: CliIo): Command {
       .requiredOption('--event <types...>', 'facts to deliver, e.g. gate.opened gate.decided run.finished')
       .action(async (opts: ApiOptions & { endpoint: string; event: string[] }) => {
         const ctx = apiContext(io, opts);
-        const created = await ctx.api.post<WebhookView>('/api/webhooks', { url: opts.endpoint, events: opts.event });
+        const created = await ctx.api.post<WebhookWithSecret>('/api/webhooks', {
+          url: opts.endpoint,
+          events: opts.event,
+        });
         ctx.emit(created, () => [`created webhook ${created.id} -> ${created.url}`, `secret: ${created.secret}`]);
         io.log('store the secret now: it is shown once');
       }),
@@ -51,7 +54,7 @@ export function webhooksCommand(io: CliIo): Command {
       .option('--limit <n>', 'at most this many, 1-200')
       .action(async (id: string, opts: ApiOptions & { status?: string; limit?: string }) => {
         const ctx = apiContext(io, opts);
-        const list = await ctx.api.get<{ items: WebhookDelivery[] }>(path(id, '/deliveries'), {
+        const list = await ctx.api.get<{ items: WebhookDeliveryView[] }>(path(id, '/deliveries'), {
           status: opts.status,
           limit: opts.limit,
         });
@@ -91,7 +94,7 @@ export function webhooksCommand(io: CliIo): Command {
       .argument('<id>', 'the webhook id')
       .action(async (id: string, opts: ApiOptions) => {
         const ctx = apiContext(io, opts);
-        const rotated = await ctx.api.post<WebhookView>(path(id, '/rotate-secret'));
+        const rotated = await ctx.api.post<WebhookWithSecret>(path(id, '/rotate-secret'));
         ctx.emit(rotated, () => [
           `rotated the secret of webhook ${id}`,
           `secret: ${rotated.secret}`,
