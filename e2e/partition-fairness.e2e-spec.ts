@@ -26,6 +26,8 @@ describe('partition fairness (e2e)', () => {
    * small run waited for the whole backlog: 8.3 s against 0.33 s alone (docs/performance.md).
    */
   const BOUND = 4;
+  /** A single small run may also lose up to a second to the shared machine (a GC, another process). */
+  const NOISE_S = 1;
   let stack: Stack;
   let api: Api;
 
@@ -83,7 +85,9 @@ describe('partition fairness (e2e)', () => {
     expect(beside.every((r) => r.status === 'SUCCESS')).toBe(true);
     // The small runs did not wait for the flood's backlog: most of it was still there when they ended.
     expect(floodLeft).toBeGreaterThan(1000);
-    for (const r of beside) expect(r.seconds).toBeLessThanOrEqual(BOUND * aloneS);
+    // The bound holds for the median; any single run stays within it plus the machine's noise.
+    expect(besideS).toBeLessThanOrEqual(BOUND * aloneS);
+    for (const r of beside) expect(r.seconds).toBeLessThanOrEqual(BOUND * aloneS + NOISE_S);
 
     const ended = await waitFinished(stack.db, flood, 180_000);
     expect(ended.every((r) => r.status === 'SUCCESS')).toBe(true);
