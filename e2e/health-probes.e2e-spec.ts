@@ -125,9 +125,10 @@ describe('health probes and graceful drain (e2e)', () => {
     const sentAt = Date.now();
     stack.signal('runs', 0, 'SIGTERM');
 
+    // Readiness turns 503 on the signal; the consumers' detail says draining a moment later.
     const draining = await eventually(async () => {
       const r = await probe(`${stack.adminUrl('runs')}/health/ready`);
-      return r.status === 503 ? r : undefined;
+      return r.status === 503 && r.body?.details?.consumers?.draining === true ? r : undefined;
     }, 2_000);
     expect(draining.body.details.consumers).toMatchObject({ status: 'down', draining: true });
     expect(stack.isAlive('runs')).toBe(true);
