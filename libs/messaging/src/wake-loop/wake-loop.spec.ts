@@ -142,6 +142,24 @@ describe('WakeLoop', () => {
     expect(passes).toHaveLength(3);
   });
 
+  it('holds pokes until the retry a pass asked for, then runs one pass for them all', async () => {
+    const { loop, passes } = newLoop();
+    loop.start();
+    await ticks();
+    loop.poke(); // during the pass: not served at once either, since the pass asks to retry later
+    passes[0].end({ retryInMs: 25 });
+    await ticks();
+    for (let i = 0; i < 10; i++) loop.poke();
+    await jest.advanceTimersByTimeAsync(24);
+    expect(passes).toHaveLength(1);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(passes).toHaveLength(2);
+    passes[1].end();
+    await ticks();
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(passes).toHaveLength(2);
+  });
+
   it('keeps a very long wake-up within what setTimeout can hold instead of firing it at once', async () => {
     const { loop, passes } = newLoop();
     loop.start();

@@ -3,9 +3,11 @@ export const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
 
 /**
  * What a pass asks of its loop: nothing (sleep until poked or polled), `'again'` (more work is
- * waiting: run another pass at once), or `{ wakeInMs }` (sleep until poked, at the latest that long).
+ * waiting: run another pass at once), `{ wakeInMs }` (sleep until poked, at the latest that long), or
+ * `{ retryInMs }` (the work is busy elsewhere, say under another replica's lock: the next pass runs
+ * after that long, and pokes meanwhile coalesce into it, as after a failed pass).
  */
-export type WakePassResult = void | 'again' | { wakeInMs: number };
+export type WakePassResult = void | 'again' | { wakeInMs: number } | { retryInMs: number };
 
 export interface WakePass {
   /** The periodic fallback fired since the previous pass began. */
@@ -27,14 +29,15 @@ export interface WakeLoopOptions {
  * A background loop that sleeps until poked (after a commit, by a notification, by its periodic
  * poll or by a wake-up a pass asked for), then runs passes one at a time. Pokes made during a pass
  * coalesce into exactly one more pass; none is lost, whichever microtask it lands in. A failed pass
- * is reported and retried after a backoff. `stop()` waits for the pass in flight; none starts after.
+ * is reported and retried after a backoff, pokes meanwhile coalescing into the retry. `stop()` waits
+ * for the pass in flight; none starts after.
  */
 export class WakeLoop {
   private stopped = true;
   private running = false;
   private poked = false;
   private polled = false;
-  private backingOff = false;
+  private holding = false;
   private poll?: NodeJS.Timeout;
   private wake?: NodeJS.Timeout;
   private wakeAtMs: number | null = null;
@@ -61,14 +64,14 @@ export class WakeLoop {
     if (this.poll) clearInterval(this.poll);
     this.poll = undefined;
     this.cancelWake();
-    this.backingOff = false;
+    this.holding = false;
     await this.idle;
   }
 
-  /** Asks for a pass: now if the loop is asleep, else one more after the current one (or the backoff). */
+  /** Asks for a pass: now if the loop is asleep, else one more after the current one (or the hold). */
   poke(): void {
     if (this.stopped) return;
-    if (this.running || this.backingOff) {
+    if (this.running || this.holding) {
       this.poked = true;
       return;
     }
@@ -76,7 +79,7 @@ export class WakeLoop {
     this.idle = this.run();
   }
 
-  /** When a wake-up a pass asked for (or the error backoff) will poke the loop; null if none is set. */
+  /** When a wake-up a pass asked for (or the end of a retry's wait) will poke the loop; null if none is set. */
   get nextWakeAt(): Date | null {
     return this.wakeAtMs === null ? null : new Date(this.wakeAtMs);
   }
@@ -92,13 +95,16 @@ export class WakeLoop {
           result = await this.options.pass({ polled });
         } catch (err) {
           this.report(err);
-          this.backingOff = true;
-          this.wakeIn(this.options.errorBackoffMs);
+          this.holdFor(this.options.errorBackoffMs);
           return;
         }
         if (result === 'again') this.poked = true;
-        else if (result) this.wakeIn(result.wakeInMs);
-        else this.cancelWake();
+        else if (!result) this.cancelWake();
+        else if ('wakeInMs' in result) this.wakeIn(result.wakeInMs);
+        else {
+          this.holdFor(result.retryInMs);
+          return;
+        }
       } while (this.poked && !this.stopped);
     } finally {
       // Cleared in the same synchronous step as the last loop check: a poke that arrives a microtask
@@ -115,11 +121,17 @@ export class WakeLoop {
     }
   }
 
+  /** No pass before `ms` from now: pokes until then wait for the wake-up. */
+  private holdFor(ms: number): void {
+    this.holding = true;
+    this.wakeIn(ms);
+  }
+
   /** Sets the loop's one wake-up, replacing any earlier one. */
   private wakeIn(ms: number): void {
     this.cancelWake();
     if (this.stopped) {
-      this.backingOff = false;
+      this.holding = false;
       return;
     }
     const delay = Number.isNaN(ms) ? 0 : Math.min(MAX_TIMER_DELAY_MS, Math.max(0, Math.ceil(ms)));
@@ -127,7 +139,7 @@ export class WakeLoop {
     this.wake = setTimeout(() => {
       this.wake = undefined;
       this.wakeAtMs = null;
-      this.backingOff = false;
+      this.holding = false;
       this.poke();
     }, delay);
     this.wake.unref();
