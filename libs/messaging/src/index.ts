@@ -4,6 +4,7 @@ export * from './jetstream/definitions';
 export * from './jetstream/nats-connection';
 export * from './jetstream/provision';
 export * from './outbox/outbox-message';
+export * from './wake-loop/wake-loop';
 export * from './outbox/outbox-relay';
 export * from './inbox/inbound-message';
 export * from './inbox/message-handler';

@@ -1,5 +1,6 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { WakeLoop, type WakePassResult } from '@gatehouse/messaging';
 import type { EscalationEnv } from '../config/escalation.env';
 import { DeadlineFiringService } from './deadline-firing.service';
 import { TimerMetrics } from './timer-metrics';
@@ -21,104 +22,49 @@ const RETRY_WHEN_CONTENDED_MS = 250;
 @Injectable()
 export class DeadlineSchedulerService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('DeadlineScheduler');
-  private timeout?: NodeJS.Timeout;
-  private rescan?: NodeJS.Timeout;
-  private running = false;
-  private again = false;
-  private stopped = true;
-  private idle: Promise<void> = Promise.resolve();
-  /** The moment the current timeout fires (epoch ms), for tests and logs. */
-  private wakeAt: number | null = null;
+  private readonly loop: WakeLoop;
 
   constructor(
     private readonly timers: TimersRepository,
     private readonly firing: DeadlineFiringService,
-    private readonly config: ConfigService<EscalationEnv, true>,
+    config: ConfigService<EscalationEnv, true>,
     private readonly metrics: TimerMetrics,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.stopped = false;
-    const everyMs = this.config.get('TIMER_RESCAN_S', { infer: true }) * 1000;
-    this.rescan = setInterval(() => this.rearm(), everyMs);
-    this.rescan.unref();
-    this.rearm();
+  ) {
+    this.loop = new WakeLoop({
+      pass: () => this.pass(),
+      pollIntervalMs: config.get('TIMER_RESCAN_S', { infer: true }) * 1000,
+      errorBackoffMs: RETRY_AFTER_ERROR_MS,
+      onError: (err) => this.logger.error({ err, msg: 'deadline scheduler pass failed; retrying shortly' }),
+    });
   }
 
-  async onModuleDestroy(): Promise<void> {
-    this.stopped = true;
-    if (this.rescan) clearInterval(this.rescan);
-    this.clearTimeout();
-    await this.idle;
+  onApplicationBootstrap(): void {
+    this.loop.start();
+  }
+
+  onModuleDestroy(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** When the process will next wake for a deadline (null: nothing armed). */
   get nextWakeAt(): Date | null {
-    return this.wakeAt === null ? null : new Date(this.wakeAt);
+    return this.loop.nextWakeAt;
   }
 
   /** Re-reads the earliest deadline (firing what is due). Calls made meanwhile coalesce into one more pass. */
   rearm(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = true;
-    this.idle = this.passes().finally(() => {
-      this.running = false;
-    });
+    this.loop.poke();
   }
 
-  private async passes(): Promise<void> {
-    do {
-      this.again = false;
-      try {
-        await this.pass();
-      } catch (err) {
-        this.logger.error({ err, msg: 'deadline scheduler pass failed; retrying shortly' });
-        this.setTimeout(RETRY_AFTER_ERROR_MS);
-      }
-    } while (this.again && !this.stopped);
-  }
-
-  /** Fires due timers batch by batch until the earliest armed deadline lies ahead, then waits for it. */
-  private async pass(): Promise<void> {
-    while (!this.stopped) {
-      const delay = timerDelayMs(await this.timers.msUntilEarliestArmed());
-      if (delay === null) {
-        this.clearTimeout();
-        return;
-      }
-      if (delay > 0) {
-        this.setTimeout(delay);
-        return;
-      }
-      const fired = await this.firing.fireDueBatch();
-      if (fired.length === 0) {
-        this.setTimeout(RETRY_WHEN_CONTENDED_MS);
-        return;
-      }
-      this.metrics.firedBatch(fired.length);
-      this.logger.log({ msg: 'deadlines passed', fired: fired.length });
-    }
-  }
-
-  private setTimeout(delayMs: number): void {
-    this.clearTimeout();
-    if (this.stopped) return;
-    this.wakeAt = Date.now() + delayMs;
-    this.timeout = setTimeout(() => {
-      this.timeout = undefined;
-      this.wakeAt = null;
-      this.rearm();
-    }, delayMs);
-    this.timeout.unref();
-  }
-
-  private clearTimeout(): void {
-    if (this.timeout) clearTimeout(this.timeout);
-    this.timeout = undefined;
-    this.wakeAt = null;
+  /** Fires one batch of due timers, or waits for the earliest armed deadline if none is due. */
+  private async pass(): Promise<WakePassResult> {
+    const delay = timerDelayMs(await this.timers.msUntilEarliestArmed());
+    if (delay === null) return;
+    if (delay > 0) return { wakeInMs: delay };
+    const fired = await this.firing.fireDueBatch();
+    if (fired.length === 0) return { wakeInMs: RETRY_WHEN_CONTENDED_MS };
+    this.metrics.firedBatch(fired.length);
+    this.logger.log({ msg: 'deadlines passed', fired: fired.length });
+    return 'again';
   }
 }

@@ -1,5 +1,6 @@
-/** setTimeout stores its delay in a signed 32-bit int; a longer delay fires at once. */
-export const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
+import { MAX_TIMER_DELAY_MS } from '@gatehouse/messaging';
+
+export { MAX_TIMER_DELAY_MS };
 
 /**
  * The delay before the scheduler should wake for the earliest armed deadline.

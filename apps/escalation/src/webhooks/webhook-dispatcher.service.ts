@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { DataSource } from 'typeorm';
 import { inTransaction } from '@gatehouse/persistence';
 import { AttemptOutcome } from '@gatehouse/contracts';
+import { WakeLoop, type WakePassResult } from '@gatehouse/messaging';
 import type { EscalationEnv } from '../config/escalation.env';
 import { decideOutcome, type RetryPolicy } from './delivery-outcome';
 import { parseRetrySchedule } from './retry-schedule';
@@ -30,14 +31,9 @@ export class WebhookDispatcherService implements OnApplicationBootstrap, OnModul
   private readonly policy: RetryPolicy;
   private readonly concurrency: number;
   private readonly timeoutMs: number;
-  private readonly rescanMs: number;
   private readonly allowPrivate: boolean;
   private readonly batchFloor: number;
-  private wake?: NodeJS.Timeout;
-  private running = false;
-  private passing: Promise<void> = Promise.resolve();
-  private again = false;
-  private stopped = true;
+  private readonly loop: WakeLoop;
 
   constructor(
     private readonly ds: DataSource,
@@ -54,69 +50,44 @@ export class WebhookDispatcherService implements OnApplicationBootstrap, OnModul
     };
     this.concurrency = config.get('WEBHOOK_CONCURRENCY', { infer: true });
     this.timeoutMs = config.get('WEBHOOK_TIMEOUT_MS', { infer: true });
-    this.rescanMs = config.get('WEBHOOK_RESCAN_MS', { infer: true });
     this.allowPrivate = config.get('WEBHOOK_ALLOW_PRIVATE', { infer: true });
     this.batchFloor = Math.max(1, Math.ceil(this.concurrency / 4));
+    this.loop = new WakeLoop({
+      pass: () => this.claimRound(),
+      pollIntervalMs: config.get('WEBHOOK_RESCAN_MS', { infer: true }),
+      errorBackoffMs: RETRY_AFTER_ERROR_MS,
+      onError: (err) => this.logger.error({ err: (err as Error).message, msg: 'webhook queue read failed; retrying' }),
+    });
   }
 
   onApplicationBootstrap(): void {
-    this.stopped = false;
-    this.kick();
+    this.loop.start();
   }
 
   async onModuleDestroy(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.wake);
     // The pass and the attempts under way finish (each within WEBHOOK_TIMEOUT_MS) and are recorded.
-    await this.passing;
+    await this.loop.stop();
     await Promise.allSettled([...this.inFlight]);
   }
 
   /** Look for due deliveries now. Calls made during a pass coalesce into one more pass. */
   kick(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = true;
-    this.passing = this.pass().finally(() => {
-      this.running = false;
-    });
+    this.loop.poke();
   }
 
-  private async pass(): Promise<void> {
-    let nextMs = this.rescanMs;
-    try {
-      let drained = false;
-      do {
-        this.again = false;
-        const free = this.concurrency - this.inFlight.size;
-        // Claim in batches (a claim is a query): wait for a quarter of the slots, unless idle.
-        if (free <= 0 || (this.inFlight.size > 0 && free < this.batchFloor)) break;
-        const claimed = await this.deliveries.claim(free, this.timeoutMs + LEASE_MARGIN_MS);
-        for (const d of claimed) this.track(this.attempt(d));
-        if (claimed.length === free) this.again = true;
-        else drained = true;
-      } while (this.again && !this.stopped);
-      if (drained) {
-        const due = await this.deliveries.nextDueAt();
-        // Due already but not claimed: held by a lease or behind a run's earlier fact; the attempts
-        // under way wake the dispatcher when they end, the rescan otherwise.
-        if (due && due.getTime() > Date.now()) nextMs = Math.min(this.rescanMs, due.getTime() - Date.now());
-      }
-    } catch (err) {
-      this.logger.error({ err: (err as Error).message, msg: 'webhook queue read failed; retrying' });
-      nextMs = RETRY_AFTER_ERROR_MS;
-    }
-    this.sleep(nextMs);
-  }
-
-  private sleep(ms: number): void {
-    clearTimeout(this.wake);
-    if (this.stopped) return;
-    this.wake = setTimeout(() => this.kick(), ms);
-    this.wake.unref();
+  /** Claims what the free slots can take; idle, it sleeps until the earliest due retry (or the rescan). */
+  private async claimRound(): Promise<WakePassResult> {
+    const free = this.concurrency - this.inFlight.size;
+    // Claim in batches (a claim is a query): wait for a quarter of the slots, unless idle. The
+    // attempts under way kick the dispatcher as they end.
+    if (free <= 0 || (this.inFlight.size > 0 && free < this.batchFloor)) return;
+    const claimed = await this.deliveries.claim(free, this.timeoutMs + LEASE_MARGIN_MS);
+    for (const d of claimed) this.track(this.attempt(d));
+    if (claimed.length === free) return 'again';
+    const due = await this.deliveries.nextDueAt();
+    // Due already but not claimed: held by a lease or behind a run's earlier fact; the attempts
+    // under way wake the dispatcher when they end, the rescan otherwise.
+    if (due && due.getTime() > Date.now()) return { wakeInMs: due.getTime() - Date.now() };
   }
 
   private track(p: Promise<void>): void {

@@ -1,6 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { execute, inTransaction, queryOne, queryRows } from '@gatehouse/persistence';
 import { assertSchemaName, writeOutbox } from '../outbox/outbox-message';
+import { WakeLoop, type WakePassResult } from '../wake-loop/wake-loop';
 import { pickState, pickWithinLimits } from './fair-pick';
 import type { FairQueueName } from './fair-queues';
 
@@ -26,6 +27,8 @@ export interface FairDispatcherOptions {
 
 /** Another replica holds the queue's dispatch lock: try again this soon. */
 const LOCK_RETRY_MS = 25;
+/** Wait after a failed round (a database error) before the next. */
+const RETRY_AFTER_ERROR_MS = 1000;
 
 /**
  * Releases a fair queue's waiting work to JetStream, a bounded window at a time, in tag order (start-
@@ -40,13 +43,7 @@ const LOCK_RETRY_MS = 25;
 export class FairDispatcher {
   private readonly schema: string;
   private readonly lockKey: string;
-  private running = false;
-  private again = false;
-  private sweepDue = false;
-  private stopped = true;
-  private timer?: NodeJS.Timeout;
-  private retry?: NodeJS.Timeout;
-  private idle: Promise<void> = Promise.resolve();
+  private readonly loop: WakeLoop;
 
   constructor(
     private readonly ds: DataSource,
@@ -59,68 +56,36 @@ export class FairDispatcher {
     if (!Number.isInteger(options.window) || options.window < 1)
       throw new Error(`invalid window ${options.window} for ${queue}`);
     this.lockKey = `${this.schema}.work_queue:${queue}`;
+    this.loop = new WakeLoop({
+      pass: ({ polled }) => this.dispatch(polled),
+      pollIntervalMs: options.sweepIntervalMs ?? 1000,
+      errorBackoffMs: RETRY_AFTER_ERROR_MS,
+      onError: (err) => this.logger.warn({ err, queue: this.queue }, 'fair dispatch round failed; will retry'),
+    });
   }
 
   start(): void {
-    this.stopped = false;
-    this.timer = setInterval(() => {
-      this.sweepDue = true;
-      this.kick();
-    }, this.options.sweepIntervalMs ?? 1000);
-    this.timer.unref();
-    this.kick();
+    this.loop.start();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
-    if (this.retry) clearTimeout(this.retry);
-    await this.idle;
+  /** Resolves once the round in flight has ended; none starts after. */
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** Asks for a round; coalesces calls made while one is running. */
   kick(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = true;
-    this.idle = this.drain();
+    this.loop.poke();
   }
 
-  private async drain(): Promise<void> {
-    try {
-      do {
-        this.again = false;
-        let released: number | 'locked';
-        try {
-          if (this.sweepDue) {
-            this.sweepDue = false;
-            await this.reconcile();
-          }
-          // Most wake-ups (every commit of a pipeline consumer) find nothing waiting: one read, no transaction.
-          released = (await this.hasWaiting()) ? await inTransaction(this.ds, (tx) => this.round(tx)) : 0;
-        } catch (err) {
-          this.logger.warn({ err, queue: this.queue }, 'fair dispatch round failed; will retry');
-          return;
-        }
-        if (released === 'locked') {
-          // Another replica's round may have read before our commit: look again shortly.
-          if (!this.retry && !this.stopped) {
-            this.retry = setTimeout(() => {
-              this.retry = undefined;
-              this.kick();
-            }, LOCK_RETRY_MS);
-            this.retry.unref();
-          }
-          return;
-        }
-        if (released > 0) this.options.onReleased(released);
-      } while (this.again && !this.stopped);
-    } finally {
-      this.running = false;
-    }
+  /** One pass: the sweep's reconcile when it is due, then a round if anything waits. */
+  private async dispatch(sweepDue: boolean): Promise<WakePassResult> {
+    if (sweepDue) await this.reconcile();
+    // Most wake-ups (every commit of a pipeline consumer) find nothing waiting: one read, no transaction.
+    const released = (await this.hasWaiting()) ? await inTransaction(this.ds, (tx) => this.round(tx)) : 0;
+    // Another replica's round may have read before our commit: look again shortly (not at every kick).
+    if (released === 'locked') return { retryInMs: LOCK_RETRY_MS };
+    if (released > 0) this.options.onReleased(released);
   }
 
   /**

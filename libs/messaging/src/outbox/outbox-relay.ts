@@ -1,6 +1,7 @@
 import { headers as natsHeaders } from '@nats-io/transport-node';
 import type { JetStreamClient } from '@nats-io/jetstream';
 import type { DataSource } from 'typeorm';
+import { WakeLoop, type WakePassResult } from '../wake-loop/wake-loop';
 import { assertSchemaName } from './outbox-message';
 
 export interface RelayLogger {
@@ -15,6 +16,9 @@ export interface OutboxRelayOptions {
   /** Called with how many messages a batch published (and marked published), for metrics. */
   onPublished?: (count: number) => void;
 }
+
+/** Wait after a failed batch (a database error) before the next. */
+const RETRY_AFTER_ERROR_MS = 1000;
 
 /** Settings of the relay's claim transaction (see `claimBatch`). */
 export const OUTBOX_CLAIM_SETTINGS = 'SET LOCAL enable_bitmapscan = off';
@@ -52,12 +56,7 @@ interface OutboxRow {
 export class OutboxRelay {
   private readonly schema: string;
   private readonly batchSize: number;
-  private readonly sweepIntervalMs: number;
-  private running = false;
-  private again = false;
-  private stopped = true;
-  private timer?: NodeJS.Timeout;
-  private idle: Promise<void> = Promise.resolve();
+  private readonly loop: WakeLoop;
   private readonly onPublished?: (count: number) => void;
 
   constructor(
@@ -71,53 +70,34 @@ export class OutboxRelay {
     this.batchSize = options.batchSize ?? 200;
     if (!Number.isInteger(this.batchSize) || this.batchSize < 1)
       throw new Error(`invalid outbox batch size ${options.batchSize}`);
-    this.sweepIntervalMs = options.sweepIntervalMs ?? 2000;
     this.onPublished = options.onPublished;
+    this.loop = new WakeLoop({
+      pass: () => this.drainBatch(),
+      pollIntervalMs: options.sweepIntervalMs ?? 2000,
+      errorBackoffMs: RETRY_AFTER_ERROR_MS,
+      onError: (err) => this.logger.warn({ err, schema: this.schema }, 'outbox relay batch failed; will retry'),
+    });
   }
 
   start(): void {
-    this.stopped = false;
-    this.timer = setInterval(() => this.kick(), this.sweepIntervalMs);
-    this.timer.unref();
-    this.kick();
+    this.loop.start();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
-    await this.idle;
+  /** Resolves once the batch in flight has ended; none starts after. */
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** Asks for a drain; coalesces calls made while one is running. */
   kick(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = true;
-    this.idle = this.drain();
+    this.loop.poke();
   }
 
-  private async drain(): Promise<void> {
-    try {
-      do {
-        this.again = false;
-        let published = 0;
-        try {
-          published = await this.publishBatch();
-        } catch (err) {
-          this.logger.warn({ err, schema: this.schema }, 'outbox relay batch failed; will retry');
-          return;
-        }
-        if (published > 0) this.onPublished?.(published);
-        if (published >= this.batchSize) this.again = true;
-      } while (this.again && !this.stopped);
-    } finally {
-      // Cleared in the same synchronous step as the last loop check: a kick() that arrives a
-      // microtask later starts a new drain instead of setting `again` on one that has ended.
-      this.running = false;
-    }
+  /** One batch; a full one means more may be waiting. */
+  private async drainBatch(): Promise<WakePassResult> {
+    const published = await this.publishBatch();
+    if (published > 0) this.onPublished?.(published);
+    return published >= this.batchSize ? 'again' : undefined;
   }
 
   /**
