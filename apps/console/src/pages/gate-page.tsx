@@ -8,12 +8,23 @@ import { JsonView } from '../components/json-view';
 import { PlanDiff } from '../components/plan-diff';
 import { useNow } from '../components/use-now';
 import { useResource } from '../components/use-resource';
+import { useThrottled } from '../components/use-throttled';
 import { countdown, when } from '../lib/format';
 import { planVersions } from '../lib/plan-versions';
 import { canDecide } from '../lib/roles';
 import { Link } from '../router';
 import { DecisionForm } from './decision-form';
 import type { GateHistory, GateView, PolicyExtras } from './gate-types';
+
+/** Whether a gate feed line concerns this run (a line that cannot be read is assumed to). */
+function aboutRun(line: string, wid: string): boolean {
+  try {
+    const fact = JSON.parse(line) as { workflowId?: unknown };
+    return typeof fact.workflowId !== 'string' || fact.workflowId === wid;
+  } catch {
+    return true;
+  }
+}
 
 /**
  * One gate: what is asked (prompt, plan and its versions), its risk and policy, the votes, the
@@ -31,12 +42,19 @@ export function GatePage({ wid, gateKey }: { wid: string; gateKey: string }) {
     void gate.reload();
     void history.reload();
   };
+  const liveReload = useThrottled(reload);
   useLiveStream(`/api/runs/${enc(wid)}/stream/status`, {
-    onLine: reload,
+    onLine: liveReload,
     onConnect: reload,
     reconnectAfterEnd: () => false,
   });
-  useLiveStream('/api/stream/gates', { onLine: reload, onConnect: () => undefined, reconnectAfterEnd: () => true });
+  useLiveStream('/api/stream/gates', {
+    onLine: (line) => {
+      if (aboutRun(line, wid)) liveReload();
+    },
+    onConnect: () => undefined,
+    reconnectAfterEnd: () => true,
+  });
 
   const g = gate.data;
   if (!g) {
