@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { api, enc } from '../api/client';
-import { useLiveStream } from '../api/live';
+import { gateFactAbout, useLiveStream } from '../api/live';
 import { useMe } from '../app';
 import { Badge } from '../components/badges';
 import { ErrorBox } from '../components/error-box';
@@ -15,16 +15,6 @@ import { canDecide } from '../lib/roles';
 import { Link } from '../router';
 import { DecisionForm } from './decision-form';
 import type { GateHistory, GateView, PolicyExtras } from './gate-types';
-
-/** Whether a gate feed line concerns this run (a line that cannot be read is assumed to). */
-function aboutRun(line: string, wid: string): boolean {
-  try {
-    const fact = JSON.parse(line) as { workflowId?: unknown };
-    return typeof fact.workflowId !== 'string' || fact.workflowId === wid;
-  } catch {
-    return true;
-  }
-}
 
 /**
  * One gate: what is asked (prompt, plan and its versions), its risk and policy, the votes, the
@@ -50,7 +40,7 @@ export function GatePage({ wid, gateKey }: { wid: string; gateKey: string }) {
   });
   useLiveStream('/api/stream/gates', {
     onLine: (line) => {
-      if (aboutRun(line, wid)) liveReload();
+      if (gateFactAbout(line, wid)) liveReload();
     },
     onConnect: () => undefined,
     reconnectAfterEnd: () => true,

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import type { GateSummary, RunView } from '@gatehouse/contracts';
 import { api, enc } from '../api/client';
-import { useLiveStream } from '../api/live';
+import { gateFactAbout, useLiveStream } from '../api/live';
 import { useMe } from '../app';
 import { Badge } from '../components/badges';
 import { ConfirmButton } from '../components/confirm-button';
@@ -48,6 +48,14 @@ export function RunPage({ wid }: { wid: string }) {
     onConnect: reload,
     reconnectAfterEnd: () => false,
   });
+  // The run's gates change after its status stream has ended too (cancelled when the run is).
+  useLiveStream('/api/stream/gates', {
+    onLine: (line) => {
+      if (gateFactAbout(line, wid)) liveReload();
+    },
+    onConnect: () => undefined,
+    reconnectAfterEnd: () => true,
+  });
 
   const r = run.data;
   if (!r) {
@@ -85,7 +93,7 @@ export function RunPage({ wid }: { wid: string }) {
         {r.paused && <Badge value="PAUSED" testId="run-paused" />}
       </h1>
       {r.paused && (
-        <p role="status">
+        <p role="status" data-testid="paused-by">
           Paused by <strong>{r.pausedBy ?? 'unknown'}</strong>
           {r.pausedReason ? `: ${r.pausedReason}` : ''}
         </p>
