@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { RedeliverResult, WebhookDeliveryList, WebhookDeliveryView, WebhookView } from '@gatehouse/contracts';
 import { api, enc } from '../api/client';
 import { Badge } from '../components/badges';
@@ -7,7 +7,10 @@ import { useResource } from '../components/use-resource';
 import { when } from '../lib/format';
 import { Link } from '../router';
 
-/** Deliveries change without a push (retries, redeliveries): the open list is read again this often. */
+/**
+ * Deliveries change without a push (retries, redeliveries, a 410 that disables the endpoint): the open
+ * list, and the endpoints with it, are read again this often.
+ */
 const REFRESH_MS = 2000;
 
 function lastLatency(d: WebhookDeliveryView): string {
@@ -16,13 +19,18 @@ function lastLatency(d: WebhookDeliveryView): string {
 }
 
 /** One endpoint's deliveries, newest first: status (DEAD is the dead-letter list), attempts, redeliver. */
-export function WebhookDeliveries({ endpoint }: { endpoint: WebhookView }) {
+export function WebhookDeliveries({ endpoint, onRefresh }: { endpoint: WebhookView; onRefresh: () => void }) {
   const base = `/api/webhooks/${enc(endpoint.id)}`;
   const list = useResource(() => api.get<WebhookDeliveryList>(`${base}/deliveries?limit=50`), [base]);
   const [error, setError] = useState<unknown>(null);
   const [queued, setQueued] = useState<string | null>(null);
+  const refresh = useRef(onRefresh);
+  refresh.current = onRefresh;
   useEffect(() => {
-    const t = setInterval(() => void list.reload(), REFRESH_MS);
+    const t = setInterval(() => {
+      void list.reload();
+      refresh.current();
+    }, REFRESH_MS);
     return () => clearInterval(t);
   }, [base]);
 
@@ -45,7 +53,13 @@ export function WebhookDeliveries({ endpoint }: { endpoint: WebhookView }) {
         Deliveries to <span className="url">{endpoint.url}</span>
       </h2>
       <div className="actions">
-        <button type="button" onClick={() => void list.reload()}>
+        <button
+          type="button"
+          onClick={() => {
+            void list.reload();
+            onRefresh();
+          }}
+        >
           Refresh
         </button>
         <button type="button" disabled={dead === 0} onClick={() => void redeliver()}>

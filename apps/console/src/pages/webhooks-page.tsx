@@ -129,7 +129,7 @@ export function WebhooksPage() {
           </tbody>
         </table>
       )}
-      {open && <WebhookDeliveries endpoint={open} />}
+      {open && <WebhookDeliveries endpoint={open} onRefresh={() => void hooks.reload()} />}
     </section>
   );
 }
