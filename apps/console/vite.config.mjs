@@ -9,7 +9,17 @@ export default defineConfig({
   root: here('.'),
   base: '/console/',
   oxc: { jsx: { runtime: 'automatic' } },
-  resolve: { alias: { '@gatehouse/contracts': here('../../libs/contracts/src/index.ts') } },
+  // Values come from single files of the contracts (the index would bring Node-only code along);
+  // everything else imported from the index is a type and vanishes.
+  resolve: {
+    alias: [
+      {
+        find: '@gatehouse/contracts/webhook-events',
+        replacement: here('../../libs/contracts/src/webhooks/webhook-events.ts'),
+      },
+      { find: '@gatehouse/contracts', replacement: here('../../libs/contracts/src/index.ts') },
+    ],
+  },
   build: { outDir: here('../../dist/console'), emptyOutDir: true, sourcemap: true, chunkSizeWarningLimit: 1000 },
   logLevel: 'warn',
 });

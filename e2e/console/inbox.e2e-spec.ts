@@ -2,7 +2,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { generateApiKey } from '@gatehouse/identity';
 import { Stack } from '../../tools/test-support/stack';
 import { Api } from '../support/http';
-import { startRun } from '../support/scenario';
+import { planGateOpen, startRun } from '../support/scenario';
 import { closeTraced, launchChromium, screenshot, signIn, tracedContext } from './browser';
 
 const bearer = (credential: string) => ({ authorization: `Bearer ${credential}` });
@@ -49,5 +49,48 @@ describe('console inbox (e2e, Chromium)', () => {
     await item.getByRole('link', { name: /Approve/ }).click();
     await page.getByTestId('gate-state').filter({ hasText: 'PENDING' }).waitFor();
     expect(page.url()).toBe(`${stack.baseUrl}/console/runs/${wid}/gates/approve-plan`);
+  });
+
+  it('stays calm under a burst of gate events: at most one re-read a second, and the last gate still shows', async () => {
+    // When the page calls GET /api/gates, timed in the page (the test's own clock would add the
+    // browser-to-test hop, which varies on a loaded machine).
+    await page.addInitScript(() => {
+      const w = globalThis as any;
+      const fetch = w.fetch.bind(w);
+      w.gateReads = [];
+      w.fetch = (input: unknown, init: unknown) => {
+        if (String((input as { url?: string })?.url ?? input).includes('/api/gates?')) w.gateReads.push(Date.now());
+        return fetch(input, init);
+      };
+    });
+    const connected = page.waitForResponse((r) => r.url().endsWith('/api/stream/gates'));
+    await page.goto(`${stack.baseUrl}/console/`);
+    await connected;
+    await page.getByTestId('inbox').waitFor();
+    // The first read and the one on connecting are not part of the burst.
+    await new Promise((r) => setTimeout(r, 500));
+    await page.evaluate(() => ((globalThis as any).gateReads = []));
+
+    const started = Date.now();
+    const wids = await Promise.all(Array.from({ length: 30 }, () => startRun(admin)));
+    await Promise.all(wids.map((wid) => planGateOpen(admin, wid)));
+    const opened = Date.now();
+    for (const wid of wids) await page.getByTestId(`inbox-item-${wid}`).waitFor({ timeout: 20_000 });
+    const shown = Date.now();
+    const reads = await page.evaluate(() => (globalThis as any).gateReads as number[]);
+
+    // 30 gates opened (30 feed events or more). A re-read waits for the one in flight, so two may come
+    // close together, never three: any three span more than the throttle's second (less timer slack).
+    expect(reads.length).toBeGreaterThanOrEqual(1);
+    for (let i = 2; i < reads.length; i++) expect(reads[i] - reads[i - 2]).toBeGreaterThanOrEqual(950);
+    expect(reads.length).toBeLessThanOrEqual(Math.ceil((shown - started) / 1000) + 2);
+    expect(reads.length).toBeLessThan(30);
+    process.stdout.write(
+      `inbox burst: 30 gates opened in ${opened - started} ms, all shown after ${shown - started} ms, ` +
+        `${reads.length} GET /api/gates, gaps ${reads
+          .slice(1)
+          .map((t, i) => t - reads[i])
+          .join(' ')} ms\n`,
+    );
   });
 });

@@ -7,6 +7,7 @@ import { InboxPage } from './pages/inbox-page';
 import { KeysPage } from './pages/keys-page';
 import { RunPage } from './pages/run-page';
 import { SignInPage } from './pages/sign-in-page';
+import { WebhooksPage } from './pages/webhooks-page';
 import { Link, match, navigate, usePath } from './router';
 
 const MeContext = createContext<Me | null>(null);
@@ -47,6 +48,7 @@ export function App() {
           </Link>
           <Link to="/">Inbox</Link>
           {isAdmin(me) && <Link to="/keys">Keys</Link>}
+          {isAdmin(me) && <Link to="/webhooks">Webhooks</Link>}
         </nav>
         <div className="who">
           <span data-testid="signed-in-as">
@@ -77,6 +79,7 @@ function Page({ path }: { path: string }) {
   if ((m = match('/runs/:wid/gates/:g', path))) return <GatePage wid={m.wid} gateKey={m.g} />;
   if ((m = match('/runs/:wid', path))) return <RunPage wid={m.wid} />;
   if (match('/keys', path)) return <KeysPage />;
+  if (match('/webhooks', path)) return <WebhooksPage />;
   return (
     <section>
       <h1>Not found</h1>

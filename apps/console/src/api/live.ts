@@ -7,6 +7,16 @@ export function backoffMs(attempt: number, random = Math.random): number {
   return Math.round(base / 2 + random() * (base / 2));
 }
 
+/** Whether a line of GET /api/stream/gates concerns the run `wid` (one that cannot be read is assumed to). */
+export function gateFactAbout(line: string, wid: string): boolean {
+  try {
+    const fact = JSON.parse(line) as { workflowId?: unknown };
+    return typeof fact.workflowId !== 'string' || fact.workflowId === wid;
+  } catch {
+    return true;
+  }
+}
+
 export interface LiveOptions {
   /** Each line of the stream (NDJSON lines, or SSE `data:` payloads). */
   onLine: (line: string) => void;

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { api, enc } from '../api/client';
-import { useLiveStream } from '../api/live';
+import { gateFactAbout, useLiveStream } from '../api/live';
 import { useMe } from '../app';
 import { Badge } from '../components/badges';
 import { ErrorBox } from '../components/error-box';
@@ -8,6 +8,7 @@ import { JsonView } from '../components/json-view';
 import { PlanDiff } from '../components/plan-diff';
 import { useNow } from '../components/use-now';
 import { useResource } from '../components/use-resource';
+import { useThrottled } from '../components/use-throttled';
 import { countdown, when } from '../lib/format';
 import { planVersions } from '../lib/plan-versions';
 import { canDecide } from '../lib/roles';
@@ -31,12 +32,19 @@ export function GatePage({ wid, gateKey }: { wid: string; gateKey: string }) {
     void gate.reload();
     void history.reload();
   };
+  const liveReload = useThrottled(reload);
   useLiveStream(`/api/runs/${enc(wid)}/stream/status`, {
-    onLine: reload,
+    onLine: liveReload,
     onConnect: reload,
     reconnectAfterEnd: () => false,
   });
-  useLiveStream('/api/stream/gates', { onLine: reload, onConnect: () => undefined, reconnectAfterEnd: () => true });
+  useLiveStream('/api/stream/gates', {
+    onLine: (line) => {
+      if (gateFactAbout(line, wid)) liveReload();
+    },
+    onConnect: () => undefined,
+    reconnectAfterEnd: () => true,
+  });
 
   const g = gate.data;
   if (!g) {

@@ -6,6 +6,7 @@ import { Badge } from '../components/badges';
 import { ErrorBox } from '../components/error-box';
 import { useNow } from '../components/use-now';
 import { useResource } from '../components/use-resource';
+import { useThrottled } from '../components/use-throttled';
 import { countdown } from '../lib/format';
 import { Link } from '../router';
 
@@ -31,8 +32,10 @@ export function InboxPage() {
     setCursor(page.nextCursor);
     return page;
   }, [path]);
+  // A burst of gate events costs one re-read a second; filters and "Load more" stay immediate.
+  const liveReload = useThrottled(() => void first.reload());
   useLiveStream('/api/stream/gates', {
-    onLine: () => void first.reload(),
+    onLine: liveReload,
     onConnect: () => void first.reload(),
     reconnectAfterEnd: () => true,
   });

@@ -3,6 +3,7 @@ import type { ApiKeyCreated, ApiKeyView } from '@gatehouse/contracts';
 import { api, enc } from '../api/client';
 import { useMe } from '../app';
 import { ErrorBox } from '../components/error-box';
+import { SecretOnce } from '../components/secret-once';
 import { useResource } from '../components/use-resource';
 import { when } from '../lib/format';
 import { isAdmin } from '../lib/roles';
@@ -67,15 +68,9 @@ export function KeysPage() {
         </button>
       </form>
       {created && (
-        <div className="created" role="status" data-testid="key-created">
-          <p>
-            Key <strong>{created.name}</strong> created. Copy it now: it is never shown again.
-          </p>
-          <code data-testid="new-key">{created.key}</code>{' '}
-          <button type="button" onClick={() => setCreated(null)}>
-            Done
-          </button>
-        </div>
+        <SecretOnce secret={created.key} testId="key-created" secretTestId="new-key" onDone={() => setCreated(null)}>
+          Key <strong>{created.name}</strong> created.
+        </SecretOnce>
       )}
       <ErrorBox error={error ?? keys.error} />
       <table data-testid="keys">

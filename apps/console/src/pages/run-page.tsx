@@ -1,17 +1,17 @@
 import { useState } from 'react';
 import type { GateSummary, RunView } from '@gatehouse/contracts';
 import { api, enc } from '../api/client';
-import { useLiveStream } from '../api/live';
+import { gateFactAbout, useLiveStream } from '../api/live';
 import { useMe } from '../app';
 import { Badge } from '../components/badges';
+import { ConfirmButton } from '../components/confirm-button';
 import { ErrorBox } from '../components/error-box';
 import { useNow } from '../components/use-now';
 import { useResource } from '../components/use-resource';
+import { useThrottled } from '../components/use-throttled';
 import { countdown, when } from '../lib/format';
 import { canControlRuns } from '../lib/roles';
 import { Link } from '../router';
-
-/** Run control fields (DESIGN section 12), read when the gateway sends them. */
 
 const TERMINAL = ['SUCCESS', 'ERROR', 'CANCELLED', 'MAX_RECOVERY_ATTEMPTS_EXCEEDED'];
 /** The fixed pipeline (DESIGN section 2), the plan gate between CompileST and ApplyPatchST. */
@@ -42,10 +42,19 @@ export function RunPage({ wid }: { wid: string }) {
     void run.reload();
     void gates.reload();
   };
+  const liveReload = useThrottled(reload);
   useLiveStream(`/api/runs/${enc(wid)}/stream/status`, {
-    onLine: reload,
+    onLine: liveReload,
     onConnect: reload,
     reconnectAfterEnd: () => false,
+  });
+  // The run's gates change after its status stream has ended too (cancelled when the run is).
+  useLiveStream('/api/stream/gates', {
+    onLine: (line) => {
+      if (gateFactAbout(line, wid)) liveReload();
+    },
+    onConnect: () => undefined,
+    reconnectAfterEnd: () => true,
   });
 
   const r = run.data;
@@ -84,7 +93,7 @@ export function RunPage({ wid }: { wid: string }) {
         {r.paused && <Badge value="PAUSED" testId="run-paused" />}
       </h1>
       {r.paused && (
-        <p role="status">
+        <p role="status" data-testid="paused-by">
           Paused by <strong>{r.pausedBy ?? 'unknown'}</strong>
           {r.pausedReason ? `: ${r.pausedReason}` : ''}
         </p>
@@ -188,14 +197,14 @@ export function RunPage({ wid }: { wid: string }) {
           >
             Resume
           </button>
-          <button
-            type="button"
-            className="danger"
+          <ConfirmButton
+            label="Cancel run"
+            question="Cancel this run? It cannot be undone: it ends CANCELLED and its pending gates are cancelled."
+            confirmLabel="Confirm cancel"
+            keepLabel="Keep running"
             disabled={!mayControl || terminal || inFlight}
-            onClick={() => void control('cancel')}
-          >
-            Cancel run
-          </button>
+            onConfirm={() => void control('cancel')}
+          />
         </div>
         {!mayControl && <p className="sub">Pausing, resuming and cancelling need the operator or admin role.</p>}
         <ErrorBox error={error} />
