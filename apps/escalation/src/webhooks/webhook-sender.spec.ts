@@ -114,6 +114,18 @@ describe('sendWebhook', () => {
     expect(result.latencyMs).toBeLessThan(2000);
   });
 
+  it('waits for a receiver quieter than the pool’s idle timeout, within timeoutMs', async () => {
+    receiver.answer('/quiet', () => ({ status: 200, delayMs: 4300 }));
+    const result = await sendWebhook({
+      url: receiver.url('/quiet'),
+      headers: { 'webhook-id': 'q' },
+      body: '{}',
+      timeoutMs: 6000,
+      allowPrivate: true,
+    });
+    expect(result).toMatchObject({ status: 200, error: null });
+  }, 10_000);
+
   it('does not follow redirects', async () => {
     receiver.answer('/moved', () => ({ status: 302, headers: { location: 'http://169.254.169.254/' } }));
     expect((await send('/moved', true)).status).toBe(302);
