@@ -29,6 +29,8 @@ interface Phase {
   seconds: number;
   deliveriesPerS: number;
   attemptsInSql: number;
+  /** Attempts that did not deliver (each is retried later): 0 when every POST got its 200 first time. */
+  failedAttempts: number;
 }
 
 async function phase(endpoints: number, facts: number, concurrency: number): Promise<Phase> {
@@ -85,8 +87,10 @@ async function phase(endpoints: number, facts: number, concurrency: number): Pro
     }
     const seconds = (lastAt - started) / 1000;
     await nc.close();
-    const [{ n }] = await stack.db.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM escalation.webhook_attempts WHERE outcome = 'DELIVERED'`,
+    const [{ n, failed }] = await stack.db.query<{ n: number; failed: number }>(
+      `SELECT count(*) FILTER (WHERE outcome = 'DELIVERED')::int AS n,
+              count(*) FILTER (WHERE outcome <> 'DELIVERED')::int AS failed
+       FROM escalation.webhook_attempts`,
     );
     return {
       endpoints,
@@ -95,6 +99,7 @@ async function phase(endpoints: number, facts: number, concurrency: number): Pro
       seconds: Math.round(seconds * 100) / 100,
       deliveriesPerS: Math.round(expected / seconds),
       attemptsInSql: n,
+      failedAttempts: failed,
     };
   } finally {
     await stack.stop();

@@ -393,7 +393,7 @@ describe('deploy/k8s/postgres (CloudNativePG)', () => {
 describe('deploy/helm/nats-values.yaml (official NATS chart)', () => {
   const values = readYamlDocuments(join(DEPLOY_DIR, 'helm', 'nats-values.yaml'))[0] as any;
   const users: Array<{ user: string; permissions: any }> = values.config.merge.authorization.users;
-  const user = (name: string) => users.find((u) => u.user === `gatehouse-${name}`)!;
+  const user = (name: string) => users.find((u) => u.user === name)!;
   const publishes = (name: string) => user(name).permissions.publish.allow ?? [];
   const subscribes = (name: string) => user(name).permissions.subscribe.allow ?? [];
 
@@ -426,10 +426,10 @@ describe('deploy/helm/nats-values.yaml (official NATS chart)', () => {
     }
     expect(publishes('gateway')).toEqual(['rpc.>']);
     const who = (subject: string) => users.filter((u) => (u.permissions.publish.allow ?? []).includes(subject));
-    expect(who('q.>').map((u) => u.user)).toEqual(['gatehouse-runs']);
-    expect(who('sys.>').map((u) => u.user)).toEqual(['gatehouse-gates']);
-    expect(who('human.>').map((u) => u.user)).toEqual(['gatehouse-publisher']);
-    expect(publishes('publisher')).toEqual(['human.>']);
+    expect(who('q.>').map((u) => u.user)).toEqual(['runs']);
+    expect(who('sys.>').map((u) => u.user)).toEqual(['gates']);
+    expect(who('human.>').map((u) => u.user)).toEqual(['hitl-publisher']);
+    expect(publishes('hitl-publisher')).toEqual(['human.>']);
     expect(subscribes('listener')).toEqual(['sys.>']);
     expect(user('listener').permissions.publish).toEqual({ deny: ['>'] });
   });
@@ -445,7 +445,7 @@ describe('deploy/helm/nats-values.yaml (official NATS chart)', () => {
       );
       expect({ durable: def.durable, holders: holders.map((u) => u.user) }).toEqual({
         durable: def.durable,
-        holders: [`gatehouse-${owner}`],
+        holders: [owner],
       });
       expect(publishes(owner)).toEqual(expect.arrayContaining([pull, ack]));
     }

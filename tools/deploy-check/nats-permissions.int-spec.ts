@@ -33,8 +33,8 @@ describe('NATS permission matrix of the Helm values (real nats-server)', () => {
   const as = async (name: string): Promise<NatsConnection> => {
     const nc = await connect({
       servers: server.url,
-      user: `gatehouse-${name}`,
-      pass: `pw-gatehouse-${name}`,
+      user: name,
+      pass: `pw-${name}`,
       inboxPrefix: `_INBOX.${name}`,
       timeout: 2000,
     });
@@ -58,7 +58,7 @@ describe('NATS permission matrix of the Helm values (real nats-server)', () => {
     const until = Date.now() + 10_000;
     for (;;) {
       try {
-        const nc = await as('migrate');
+        const nc = await as('provisioner');
         // The migrate Job's user provisions every stream and durable consumer.
         await provisionStreams(nc);
         break;
@@ -152,7 +152,7 @@ describe('NATS permission matrix of the Helm values (real nats-server)', () => {
   });
 
   it('lets outside publishers publish human replies only, and listeners read sys.> only', async () => {
-    const publisher = await as('publisher');
+    const publisher = await as('hitl-publisher');
     const listener = await as('listener');
     expect(await jsPublishes(publisher, 'human.w1.approve-plan')).toBe(true);
     expect(await jsPublishes(publisher, 'sys.gatehouse.gate-opened')).toBe(false);

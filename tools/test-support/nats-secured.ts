@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { freePort } from './free-port';
+import { parseNatsConf, type NatsConfValue } from './nats-conf';
 import { natsProcess, waitForNats, type NatsServerHandle } from './nats-server';
 import { ROOT, scratchDir } from './paths';
 
@@ -19,14 +20,20 @@ export interface DeclaredNatsUser {
   user: string;
   /** The server environment variable holding the user's password. */
   passwordVar: string;
+  /** The user's `permissions` block as the server reads it. */
+  permissions: NatsConfValue;
 }
 
 /** The users deploy/nats/auth.conf declares, each with the variable its password comes from. */
 export function declaredNatsUsers(conf = readFileSync(NATS_AUTH_CONF, 'utf8')): DeclaredNatsUser[] {
-  const users = [...conf.matchAll(/\buser:\s*([A-Za-z0-9_-]+)\s*\n\s*password:\s*\$([A-Z0-9_]+)/g)].map((m) => ({
-    user: m[1],
-    passwordVar: m[2],
-  }));
+  const authorization = parseNatsConf(conf).authorization as { users?: Array<Record<string, NatsConfValue>> };
+  const users = (authorization?.users ?? []).map((u) => {
+    const passwordVar = /^\$([A-Z0-9_]+)$/.exec(String(u.password))?.[1];
+    if (typeof u.user !== 'string' || !passwordVar) {
+      throw new Error(`${NATS_AUTH_CONF}: each user needs a name and a password from $VARIABLE`);
+    }
+    return { user: u.user, passwordVar, permissions: u.permissions };
+  });
   if (users.length === 0) throw new Error(`no users found in ${NATS_AUTH_CONF}`);
   return users;
 }

@@ -21,6 +21,8 @@ export interface ReceiverAnswer {
   /** Wait this long before answering (a slow receiver). */
   delayMs?: number;
   body?: string;
+  /** Close the connection without answering (a server whose keep-alive ran out as the request came). */
+  dropConnection?: boolean;
 }
 
 /**
@@ -30,6 +32,8 @@ export interface ReceiverAnswer {
  */
 export class WebhookReceiver {
   readonly received: ReceivedWebhook[] = [];
+  /** TCP connections accepted so far (a sender that keeps connections alive opens fewer than it sends). */
+  connections = 0;
   private readonly secrets = new Map<string, string[]>();
   private readonly answers = new Map<string, (n: number) => ReceiverAnswer>();
   private server?: Server;
@@ -37,6 +41,7 @@ export class WebhookReceiver {
 
   async start(port = 0): Promise<this> {
     this.server = createServer((req, res) => void this.onRequest(req, res));
+    this.server.on('connection', () => this.connections++);
     await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
     this.port = (this.server.address() as AddressInfo).port;
     return this;
@@ -107,6 +112,7 @@ export class WebhookReceiver {
     });
     if (answer.delayMs) await new Promise((r) => setTimeout(r, answer.delayMs));
     if (res.destroyed) return;
+    if (answer.dropConnection) return void req.socket.destroy();
     res.writeHead(answer.status, { 'content-type': 'text/plain', ...(answer.headers ?? {}) });
     res.end(answer.body ?? 'ok');
   }

@@ -5,6 +5,7 @@ import { SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import type { GatewayEnv } from './config/gateway.env';
+import { fastifyTrustProxy, parseTrustProxy } from './config/trust-proxy';
 import { HttpExceptionFilter } from './errors/http-exception.filter';
 import { validationError } from '@gatehouse/contracts';
 import { Metrics } from '@gatehouse/messaging';
@@ -20,6 +21,8 @@ import { serveConsole } from './console/serve-console';
 export async function createGatewayApp(env: GatewayEnv): Promise<INestApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: env.HTTP_BODY_LIMIT_KB * 1024,
+    // request.ip: the client named by X-Forwarded-For only behind a trusted proxy, else the socket's.
+    trustProxy: fastifyTrustProxy(parseTrustProxy(env.TRUST_PROXY)),
     // Long-polls and status streams must not hold a shutdown open.
     forceCloseConnections: true,
   });

@@ -1,5 +1,5 @@
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
 import { AddressRefusedError, guardedLookup, hostOf, isBlockedAddress } from './address-guard';
 
@@ -24,8 +24,36 @@ export interface SendResult {
 }
 
 /**
+ * Idle pooled connections close after this long (or sooner when the receiver's Keep-Alive header asks),
+ * below the 5 s that Node's and most servers' keep-alive allow, so a reused connection is rarely one
+ * the receiver is closing at that very moment.
+ */
+const IDLE_MS = 4000;
+
+/**
+ * Connections are kept alive and reused per origin (the agent pools by host and port). The guarded
+ * agents check the address of every new connection (guardedLookup): a pooled one was checked when it
+ * connected. Private-address deliveries (WEBHOOK_ALLOW_PRIVATE) have agents of their own, so a
+ * connection opened without the check is never handed to a delivery that needs it.
+ */
+const AGENTS = {
+  guarded: {
+    'http:': new HttpAgent({ keepAlive: true, timeout: IDLE_MS, lookup: guardedLookup }),
+    'https:': new HttpsAgent({ keepAlive: true, timeout: IDLE_MS, lookup: guardedLookup }),
+  },
+  open: {
+    'http:': new HttpAgent({ keepAlive: true, timeout: IDLE_MS }),
+    'https:': new HttpsAgent({ keepAlive: true, timeout: IDLE_MS }),
+  },
+};
+
+/** The receiver closed an idle pooled connection as it was reused: nothing was answered on it. */
+const isStaleConnection = (req: ClientRequest, err: NodeJS.ErrnoException) =>
+  req.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE');
+
+/**
  * One POST of a delivery. Redirects are not followed (a 3xx is a failure): a receiver could
- * otherwise bounce the request into the private network. The address is checked when the socket
+ * otherwise bounce the request into the private network. The address is checked when a socket
  * connects, every time. The whole exchange, answer included, must fit in `timeoutMs`.
  */
 export function sendWebhook(req: SendRequest): Promise<SendResult> {
@@ -43,53 +71,69 @@ export function sendWebhook(req: SendRequest): Promise<SendResult> {
         throw new AddressRefusedError(`${host} is a private or loopback address`);
       }
       if (!req.allowPrivate && url.protocol !== 'https:') throw new AddressRefusedError('url must be https://');
+      if (url.protocol !== 'https:' && url.protocol !== 'http:')
+        throw new AddressRefusedError('url must be http(s)://');
     } catch (err) {
       return resolve(done({ status: null, retryAfter: undefined, responsePrefix: null, error: describe(err) }));
     }
-    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    const https = url.protocol === 'https:';
+    const send = https ? httpsRequest : httpRequest;
+    const agent = AGENTS[req.allowPrivate ? 'open' : 'guarded'][https ? 'https:' : 'http:'];
     let settled = false;
+    let current: ClientRequest | undefined;
     const finish = (result: Omit<SendResult, 'latencyMs'>) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       resolve(done(result));
     };
-    const r = send(
-      url,
-      {
-        method: 'POST',
-        headers: {
-          ...req.headers,
-          'content-type': 'application/json',
-          'content-length': String(Buffer.byteLength(req.body)),
-          'user-agent': 'Gatehouse-Webhooks/1',
+    const post = (mayRetryStale: boolean) => {
+      let answered = false;
+      const r = send(
+        url,
+        {
+          method: 'POST',
+          headers: {
+            ...req.headers,
+            'content-type': 'application/json',
+            'content-length': String(Buffer.byteLength(req.body)),
+            'user-agent': 'Gatehouse-Webhooks/1',
+          },
+          agent,
         },
-        agent: false,
-        ...(req.allowPrivate ? {} : { lookup: guardedLookup }),
-      },
-      (res: IncomingMessage) => {
-        const chunks: Buffer[] = [];
-        let kept = 0;
-        res.on('data', (chunk: Buffer) => {
-          if (kept < RESPONSE_PREFIX_BYTES) {
-            chunks.push(chunk.subarray(0, RESPONSE_PREFIX_BYTES - kept));
-            kept += Math.min(chunk.length, RESPONSE_PREFIX_BYTES - kept);
-          }
-          // The rest of a large answer is not needed: stop reading once the prefix is kept.
-          if (kept >= RESPONSE_PREFIX_BYTES) res.destroy();
-        });
-        const end = () =>
-          finish({
-            status: res.statusCode ?? null,
-            retryAfter: headerOf(res, 'retry-after'),
-            responsePrefix: chunks.length ? Buffer.concat(chunks).toString('utf8') : null,
-            error: null,
+        (res: IncomingMessage) => {
+          answered = true;
+          const chunks: Buffer[] = [];
+          let kept = 0;
+          res.on('data', (chunk: Buffer) => {
+            if (kept < RESPONSE_PREFIX_BYTES) {
+              chunks.push(chunk.subarray(0, RESPONSE_PREFIX_BYTES - kept));
+              kept += Math.min(chunk.length, RESPONSE_PREFIX_BYTES - kept);
+            }
+            // The rest of a large answer is not needed: stop reading once the prefix is kept (the
+            // connection is closed instead of returned to the pool).
+            if (kept >= RESPONSE_PREFIX_BYTES) res.destroy();
           });
-        res.on('end', end);
-        res.on('close', end);
-        res.on('error', end);
-      },
-    );
+          const end = () =>
+            finish({
+              status: res.statusCode ?? null,
+              retryAfter: headerOf(res, 'retry-after'),
+              responsePrefix: chunks.length ? Buffer.concat(chunks).toString('utf8') : null,
+              error: null,
+            });
+          res.on('end', end);
+          res.on('close', end);
+          res.on('error', end);
+        },
+      );
+      current = r;
+      r.on('error', (err: NodeJS.ErrnoException) => {
+        // Once, on a fresh or another pooled connection: the receiver never saw this attempt answered.
+        if (!settled && !answered && mayRetryStale && isStaleConnection(r, err)) return post(false);
+        finish({ status: null, retryAfter: undefined, responsePrefix: null, error: describe(err) });
+      });
+      r.end(req.body);
+    };
     const timer = setTimeout(() => {
       finish({
         status: null,
@@ -97,10 +141,9 @@ export function sendWebhook(req: SendRequest): Promise<SendResult> {
         responsePrefix: null,
         error: `timed out after ${req.timeoutMs} ms`,
       });
-      r.destroy();
+      current?.destroy();
     }, req.timeoutMs);
-    r.on('error', (err) => finish({ status: null, retryAfter: undefined, responsePrefix: null, error: describe(err) }));
-    r.end(req.body);
+    post(true);
   });
 }
 

@@ -448,6 +448,40 @@ describe('outbound webhooks (integration)', () => {
     expect(d.attemptLog.map((a) => a.attempt)).toEqual([1, 2, 3, 4, 5, 6]);
   }, 30_000);
 
+  it('keeps connections to an endpoint alive: 40 deliveries arrive over fewer than 40 TCP connections', async () => {
+    const own = await new WebhookReceiver().start();
+    try {
+      const path = '/keep-alive';
+      const created = await call<WebhookWithSecret>(rpc.escalation.webhooks.create, {
+        url: own.url(path),
+        events: ['run.finished'],
+        createdBy: 'admin-test',
+      });
+      own.trust(path, created.secret);
+      const n = 40;
+      for (let i = 0; i < n; i++) {
+        // Distinct runs: nothing orders them, so they go out WEBHOOK_CONCURRENCY at a time.
+        const wid = randomUUID();
+        const run: RunUpdatedEvent = {
+          workflowID: wid,
+          status: RunStatus.SUCCESS,
+          nextAction: 'NONE',
+          lastStep: null,
+          error: null,
+          version: 1,
+          at: new Date().toISOString(),
+        };
+        await publish(subjects.runFinished(wid), run, `run-finished:${wid}`);
+      }
+      await eventually(() => (own.on(path).length >= n ? true : undefined), 20_000, `${n} webhooks`);
+      expect(own.on(path).every((r) => r.verifiedBy.length === 1)).toBe(true);
+      expect(own.connections).toBeGreaterThan(0);
+      expect(own.connections).toBeLessThan(n);
+    } finally {
+      await own.stop();
+    }
+  });
+
   it('refuses bad admin input with a stable code and writes nothing', async () => {
     const before = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM escalation.webhook_endpoints`);
     const refusal = (pattern: string, data: unknown) =>

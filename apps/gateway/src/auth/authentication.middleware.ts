@@ -95,8 +95,11 @@ export class RequestAuthentication {
     return err;
   }
 
-  /** Who is asking, for the failure limiter and the security log. */
-  private clientOf(req: IncomingMessage): string {
-    return req.socket?.remoteAddress ?? 'unknown';
+  /**
+   * Who is asking, for the failure limiter and the security log: Fastify's `request.ip` (copied onto
+   * the raw request for middleware), which follows X-Forwarded-For only through a TRUST_PROXY proxy.
+   */
+  private clientOf(req: IncomingMessage & { ip?: string }): string {
+    return req.ip ?? req.socket?.remoteAddress ?? 'unknown';
   }
 }

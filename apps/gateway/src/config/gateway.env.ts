@@ -1,6 +1,7 @@
 import { IsBoolean, IsInt, IsString, Max, Min, ValidateBy } from 'class-validator';
 import { BoolFromEnv } from '@gatehouse/contracts';
 import { AuthEnv, signedSourcesFileProblem } from '@gatehouse/identity';
+import { trustProxyProblem } from './trust-proxy';
 
 const IsSignedSourcesFile = () =>
   ValidateBy({
@@ -8,6 +9,15 @@ const IsSignedSourcesFile = () =>
     validator: {
       validate: (value: unknown) => signedSourcesFileProblem(value) === undefined,
       defaultMessage: (args) => signedSourcesFileProblem(args?.value) ?? 'invalid INGRESS_SOURCES_FILE',
+    },
+  });
+
+const IsTrustProxy = () =>
+  ValidateBy({
+    name: 'isTrustProxy',
+    validator: {
+      validate: (value: unknown) => trustProxyProblem(value) === undefined,
+      defaultMessage: (args) => trustProxyProblem(args?.value) ?? 'invalid TRUST_PROXY',
     },
   });
 
@@ -63,6 +73,14 @@ export class GatewayEnv extends AuthEnv {
   @Min(1)
   @Max(3600)
   AUTH_FAILURE_WINDOW_S = 60;
+
+  /**
+   * Which proxies' X-Forwarded-For is believed (parseTrustProxy): the client address that
+   * per-address limits count is the socket's unless the request came through a trusted proxy.
+   */
+  @IsString()
+  @IsTrustProxy()
+  TRUST_PROXY = 'false';
 
   /** YAML or JSON list of the external receiver's signed sources (docs/security.md); empty: none. */
   @IsString()
