@@ -262,12 +262,21 @@ describe('gatehouse CLI (e2e, AUTH_MODE=required)', () => {
       expect(drift.stderr).toContain('409 DEDUPE_CONFLICT');
       const late = expectExit(await gatehouse(['approve', wid, 'approve-plan']), 5);
       expect(late.stderr).toContain('409 GATE_CLOSED');
-      // Without a gate name there is no pending gate left to decide.
+      // Without a gate name there is no pending gate left to decide...
       const none = expectExit(await gatehouse(['reject', wid]), 5);
       expect(none.stderr).toContain('has no pending gate');
+      // ...but a retry with its dedupe key finds the gate that recorded it: a replay, as the README shows.
+      const unnamed = expectExit(
+        await gatehouse(['approve', wid, '--rationale', 'looks right', '--dedupe-key', out.dedupeKey, '--json']),
+        0,
+      );
+      expect(JSON.parse(unnamed.stdout)).toMatchObject({ duplicate: true, gateKey: 'approve-plan' });
 
       expectExit(await gatehouse(['watch', wid, '--exit-status']), 0);
       expectExit(await gatehouse(['status', wid, '--exit-status']), 0);
+      // A closed gate shows when it closed, not a deadline that no longer applies.
+      const closed = expectExit(await gatehouse(['show', wid]), 0).stdout;
+      expect(closed).toMatch(/^approve-plan\s+RECEIVED\s+medium\s+1\/1\s+closed \d{4}-\d\d-\d\dT/m);
     });
 
     it('watch --exit-status follows a rejected run to its end and exits 1', async () => {
@@ -321,6 +330,14 @@ describe('gatehouse CLI (e2e, AUTH_MODE=required)', () => {
 
       const ok = JSON.parse(expectExit(await gatehouse(['approve', wid, '--patch', good, '--json']), 0).stdout);
       expect((await ledgerRow(ok.dedupeKey)).payload.patch).toEqual(patch);
+      // The gate now shows the patched plan's hash; a retry still sends the hash its first attempt sent.
+      const patched = await admin.get(`/api/runs/${wid}/gates/approve-plan`);
+      expect(patched.body.planHash).not.toBe(ok.planHash);
+      const retry = expectExit(
+        await gatehouse(['approve', wid, '--patch', good, '--dedupe-key', ok.dedupeKey, '--json']),
+        0,
+      );
+      expect(JSON.parse(retry.stdout)).toMatchObject({ duplicate: true, planHash: ok.planHash });
       await runReaches(admin, wid, 'SUCCESS');
     });
 

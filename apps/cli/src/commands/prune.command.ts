@@ -30,7 +30,7 @@ const messagingPruner: Pruner = async (url, options) => {
 /** `gatehouse prune --older-than <duration>`: retention of old bookkeeping rows. */
 export function pruneCommand(io: CliIo, pruner: Pruner = messagingPruner) {
   return new Command('prune')
-    .description('delete old processed inbox and published outbox rows (never pending ones)')
+    .description('delete old processed inbox, published outbox and delivered webhook rows (never pending ones)')
     .requiredOption('--older-than <duration>', 'delete rows older than this, e.g. 45d (at least the stream retention)')
     .option('--dry-run', 'count what would be deleted, delete nothing')
     .option('--json', 'print the counts as JSON')

@@ -7,7 +7,7 @@ import type { CliIo } from '../cli-io';
 import { ExitCode } from '../exit-codes';
 import { seg } from '../api/gatehouse-api';
 import { apiCommand, apiContext, type ApiOptions } from './command-kit';
-import { currentPlanHash, fetchGate, resolveGateKey } from './gate-target';
+import { currentPlanHash, fetchGate, findRecordedReply, resolveGateKey } from './gate-target';
 
 interface ReplyOptions extends ApiOptions {
   rationale?: string;
@@ -45,7 +45,8 @@ function replyCommand(io: CliIo, name: string, decision: Decision.APPROVE | Deci
         throw usageError('--dedupe-key must be 1-200 printable characters without spaces');
       }
       const patch = opts.patch ? await readPatch(opts.patch) : undefined;
-      const gateKey = await resolveGateKey(ctx.api, wid, gateArg);
+      const recorded = opts.dedupeKey ? await findRecordedReply(ctx.api, wid, dedupeKey, gateArg) : undefined;
+      const gateKey = recorded?.gateKey ?? (await resolveGateKey(ctx.api, wid, gateArg));
       const gate = await fetchGate(ctx.api, wid, gateKey);
       const choice = gate.prompt.choices.find((c) => c.decision === decision);
       if (!choice) throw new CliError(`gate ${gateKey} offers no choice that means ${decision}`, ExitCode.CONFLICT);
@@ -56,7 +57,9 @@ function replyCommand(io: CliIo, name: string, decision: Decision.APPROVE | Deci
             `${opts.patch} does not apply to the plan: ${problem.name} ${problem.message.split('\n')[0]}`,
           );
       }
-      const planHash = opts.planHash ?? currentPlanHash(gate);
+      const recordedHash = typeof recorded?.payload.planHash === 'string' ? recorded.payload.planHash : undefined;
+      // A retry sends the plan hash its first attempt sent (or none), so the payload is the same.
+      const planHash = opts.planHash ?? (recorded ? recordedHash : currentPlanHash(gate));
       io.log(`dedupe key: ${dedupeKey} (retry with --dedupe-key ${dedupeKey})`);
       const result = await ctx.api.post<GateReplyResult>(
         `/api/runs/${seg(wid)}/gates/${seg(gateKey)}/reply`,

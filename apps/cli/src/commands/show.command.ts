@@ -36,7 +36,7 @@ export function showCommand(io: CliIo) {
                 tone(ctx.style, g.state),
                 g.riskLevel,
                 `${g.approvalCount}/${g.requiredApprovals}`,
-                g.state === 'PENDING' ? countdown(g.deadlineAt, io.now()) : (g.closedAt ?? '-'),
+                g.state === 'PENDING' ? countdown(g.deadlineAt, io.now()) : g.closedAt ? `closed ${g.closedAt}` : '-',
               ]),
             )
           : ['no gates yet']),
