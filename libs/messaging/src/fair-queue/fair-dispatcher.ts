@@ -2,7 +2,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { execute, inTransaction, queryOne, queryRows } from '@gatehouse/persistence';
 import { assertSchemaName, writeOutbox } from '../outbox/outbox-message';
 import { pickState, pickWithinLimits } from './fair-pick';
-import type { FairQueueName } from './fair-queues';
+import { dispatchLockName, type FairQueueName } from './fair-queues';
 
 export interface DispatcherLogger {
   warn(obj: object, msg: string): void;
@@ -58,7 +58,7 @@ export class FairDispatcher {
     this.schema = assertSchemaName(schema);
     if (!Number.isInteger(options.window) || options.window < 1)
       throw new Error(`invalid window ${options.window} for ${queue}`);
-    this.lockKey = `${this.schema}.work_queue:${queue}`;
+    this.lockKey = dispatchLockName(this.schema, queue);
   }
 
   start(): void {
