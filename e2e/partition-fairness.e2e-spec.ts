@@ -1,3 +1,5 @@
+import { Client } from 'pg';
+import { dispatchLockName } from '@gatehouse/messaging';
 import { Stack } from '../tools/test-support/stack';
 import { runOracle } from '../tools/oracle/run-oracle';
 import { Api } from './support/http';
@@ -123,9 +125,10 @@ describe('partition fairness (e2e)', () => {
         }),
       );
     }
-    // Every plan gate open first; then, with the runs service frozen (SIGSTOP), all approved in
-    // arrival order, so that all the work arrives at once, largest first, and no partition has a head
-    // start in an idle system (the window is work-conserving: alone, one partition may use all of it).
+    // Every plan gate open first; then sbxQ's dispatch is held (the test holds its advisory lock, as a
+    // replica in a dispatch round would) while all are approved in arrival order, largest first, until
+    // every fan-out is queued: all the work arrives at once, in arrival order, and no partition has a
+    // head start in an idle system (the window is work-conserving: alone, one partition may use all of it).
     await until(
       async () => {
         const [{ n }] = await stack.db.query<{ n: number }>(
@@ -138,11 +141,25 @@ describe('partition fairness (e2e)', () => {
       'every plan gate to open',
       50,
     );
-    stack.signal('runs', 0, 'SIGSTOP');
+    const holder = new Client({ connectionString: stack.db.url });
+    await holder.connect();
     try {
+      await holder.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [dispatchLockName('runs', 'sbxQ')]);
       for (const wid of wids) await approveWhenOpen(api, wid);
+      const total = plan.reduce((n, p) => n + p.steps, 0);
+      await until(
+        async () => {
+          const [{ n }] = await stack.db.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM runs.work_queue WHERE queue = 'sbxQ' AND released_at IS NULL`,
+          );
+          return n === total ? true : undefined;
+        },
+        120_000,
+        `all ${total} child tasks to be queued`,
+        50,
+      );
     } finally {
-      stack.signal('runs', 0, 'SIGCONT');
+      await holder.end();
     }
     const runs = await waitFinished(stack.db, wids, 180_000);
     expect(runs.every((r) => r.status === 'SUCCESS')).toBe(true);

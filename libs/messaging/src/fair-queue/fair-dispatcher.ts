@@ -3,7 +3,7 @@ import { execute, inTransaction, queryOne, queryRows } from '@gatehouse/persiste
 import { assertSchemaName, writeOutbox } from '../outbox/outbox-message';
 import { WakeLoop, type WakePassResult } from '../wake-loop/wake-loop';
 import { pickState, pickWithinLimits } from './fair-pick';
-import type { FairQueueName } from './fair-queues';
+import { dispatchLockName, type FairQueueName } from './fair-queues';
 
 export interface DispatcherLogger {
   warn(obj: object, msg: string): void;
@@ -55,7 +55,7 @@ export class FairDispatcher {
     this.schema = assertSchemaName(schema);
     if (!Number.isInteger(options.window) || options.window < 1)
       throw new Error(`invalid window ${options.window} for ${queue}`);
-    this.lockKey = `${this.schema}.work_queue:${queue}`;
+    this.lockKey = dispatchLockName(this.schema, queue);
     this.loop = new WakeLoop({
       pass: ({ polled }) => this.dispatch(polled),
       pollIntervalMs: options.sweepIntervalMs ?? 1000,

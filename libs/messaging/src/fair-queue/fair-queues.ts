@@ -21,3 +21,11 @@ export function fairQueueOf(subject: string): { queue: FairQueueName; partitionK
   }
   return null;
 }
+
+/**
+ * The name of the advisory lock a queue's dispatch round holds (`pg_try_advisory_xact_lock` of its
+ * `hashtextextended(name, 0)`): while any session holds it, no replica releases work of that queue.
+ */
+export function dispatchLockName(schema: string, queue: FairQueueName): string {
+  return `${schema}.work_queue:${queue}`;
+}

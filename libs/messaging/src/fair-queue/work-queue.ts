@@ -9,10 +9,16 @@ import { fairQueueOf } from './fair-queues';
  * with the message's own id). A message id already waiting or in flight is ignored.
  *
  * Start-time fair queuing: each item gets a tag (its virtual start) one past the later of the queue's
- * virtual time (the smallest waiting tag: what is being served now) and its partition's last tag, and
- * the dispatcher releases in tag order. A partition with a backlog has tags far ahead; a newcomer's
- * work is tagged at the current virtual time, so it goes out after at most one item of each other
- * busy partition, whatever their backlogs. No per-partition state outlives the partition's rows.
+ * virtual time and its partition's last tag, and the dispatcher releases in tag order. The virtual
+ * time is what is being served now: the smallest waiting tag, or when nothing waits the smallest tag
+ * in flight. A partition with a backlog has tags far ahead; a newcomer's work is tagged at the current
+ * virtual time, so it goes out after at most one item of each other busy partition, whatever their
+ * backlogs. No per-partition state outlives the partition's rows.
+ *
+ * Not the largest tag in flight: the window releases a lone partition's tasks far ahead of the virtual
+ * time (all 64 of a 64-task fan-out at once), and tags are taken when the statement runs but seen at
+ * commit, so a newcomer tagged past them went out after every task that concurrent transactions
+ * (a consumer's group commit fanning out many runs) had tagged from the start: in arrival order.
  */
 export async function writeWork(tx: EntityManager, schema: string, messages: OutboxMessage[]): Promise<void> {
   if (messages.length === 0) return;
@@ -32,7 +38,7 @@ export async function writeWork(tx: EntityManager, schema: string, messages: Out
        SELECT g.queue, g.partition_key, greatest(
          coalesce(
            (SELECT tag - 1 FROM ${s}.work_queue WHERE queue = g.queue AND released_at IS NULL ORDER BY tag, id LIMIT 1),
-           (SELECT max(tag) FROM ${s}.work_queue WHERE queue = g.queue),
+           (SELECT min(tag) - 1 FROM ${s}.work_queue WHERE queue = g.queue AND released_at IS NOT NULL),
            0),
          coalesce((SELECT max(tag) FROM ${s}.work_queue WHERE queue = g.queue AND partition_key = g.partition_key), 0)
        ) AS tag
