@@ -230,9 +230,10 @@ export class Stack {
 
   /**
    * Polls GET /healthz until every service answers (test harness only; the product never polls).
-   * The default allows 10 s per process: a large stack starting on a busy two-core machine is slow.
+   * The default allows 20 s per process: a stack starting on a two-core machine that is busy with
+   * other work has taken over 40 s. A healthy stack returns as soon as it answers.
    */
-  async waitHealthy(timeoutMs = Math.max(30_000, 10_000 * this.processes.length)): Promise<void> {
+  async waitHealthy(timeoutMs = Math.max(60_000, 20_000 * this.processes.length)): Promise<void> {
     const until = Date.now() + timeoutMs;
     const gateways = this.processes.filter((p) => p.service === 'gateway');
     for (const gw of gateways) {
