@@ -296,7 +296,11 @@ describe('ConsumerRunner after a SIGKILL (child process)', () => {
     );
     await everyMessageAcknowledged(def);
     for (const id of batch) {
-      expect(restarted.settled.filter((s) => s.msgId === id).map((s) => s.outcome)).toEqual(['applied']);
+      // Applied by the restarted runner, once. On a starved machine its ack can miss ack_wait, and the
+      // redelivery that follows must then be recognised as a duplicate, never applied again.
+      const outcomes = restarted.settled.filter((s) => s.msgId === id).map((s) => s.outcome);
+      expect(outcomes[0]).toBe('applied');
+      expect(outcomes.slice(1).every((o) => o === 'duplicate')).toBe(true);
     }
     await expectAppliedOnce(def, ids);
   });
