@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { generateApiKey } from '@gatehouse/identity';
 import { Stack } from '../tools/test-support/stack';
 import { Api, eventually } from './support/http';
@@ -77,6 +78,28 @@ describe('identity on HTTP (e2e, AUTH_MODE=required)', () => {
       401,
       'UNAUTHENTICATED',
     );
+  });
+
+  it('judges the path the router sees: a percent-encoded /api is 401 too, never an unauthenticated read or write', async () => {
+    const workflowID = randomUUID();
+    for (const [method, path, body] of [
+      ['POST', '/%61pi/intents', JSON.stringify(intent)],
+      ['GET', `/%61pi/runs/${workflowID}`, undefined],
+      ['GET', `/ap%69/runs/${workflowID}/gates`, undefined],
+    ] as const) {
+      const before = await rowCounts(stack.db);
+      const res = await fetch(`${stack.baseUrl}${path}`, {
+        method,
+        body,
+        headers: body ? { 'content-type': 'application/json' } : {},
+      });
+      expect({ path, status: res.status, body: await res.json() }).toMatchObject({
+        path,
+        status: 401,
+        body: { error: 'UNAUTHENTICATED' },
+      });
+      expect(await rowCounts(stack.db)).toEqual(before);
+    }
   });
 
   it('keeps health, metrics and the API document open', async () => {

@@ -102,6 +102,11 @@ describe('signed sources on POST /api/events/hitl (e2e)', () => {
         headers: tampered.headers,
       }),
     );
+    // Good headers without the body they sign: no body is checked, so nothing is authenticated.
+    const bodiless = signedEvent(wid);
+    await refusedWithoutWrites(() =>
+      api.post('/api/events/hitl?source=pagerduty', undefined, { headers: bodiless.headers }),
+    );
     expect((await admin.get(`/api/runs/${wid}/gates/approve-plan`)).body.state).toBe('PENDING');
   });
 

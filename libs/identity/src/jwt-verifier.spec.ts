@@ -114,6 +114,26 @@ describe('JwtVerifier', () => {
     const verifier = JwtVerifier.create({ ...settings, jwksUrl: 'http://127.0.0.1:1/jwks.json' })!;
     expect(await codeOf(verifier.verify(await mint()))).toBe(ErrorCode.SERVICE_UNAVAILABLE);
   });
+
+  it('answers 503, not 401, when the identity provider answers an error or a body that is not JSON', async () => {
+    const broken = createServer((req, res) => {
+      if (req.url === '/down') res.writeHead(502).end('bad gateway');
+      else res.writeHead(200, { 'content-type': 'application/json' }).end('<html>maintenance</html>');
+    });
+    await new Promise<void>((r) => broken.listen(0, '127.0.0.1', r));
+    try {
+      const base = `http://127.0.0.1:${(broken.address() as AddressInfo).port}`;
+      for (const path of ['/down', '/not-json']) {
+        const verifier = JwtVerifier.create({ ...settings, jwksUrl: `${base}${path}` })!;
+        expect({ path, code: await codeOf(verifier.verify(await mint())) }).toEqual({
+          path,
+          code: ErrorCode.SERVICE_UNAVAILABLE,
+        });
+      }
+    } finally {
+      await new Promise((r) => broken.close(r));
+    }
+  });
 });
 
 describe('rolesFrom', () => {

@@ -76,7 +76,9 @@ function refusal(err: unknown): GatehouseError {
   if (err instanceof errors.JWTClaimValidationFailed) {
     return unauthenticated(`token claim "${err.claim}" not accepted`);
   }
-  if (err instanceof errors.JWKSTimeout || (err instanceof errors.JOSEError && err.code === 'ERR_JWKS_INVALID')) {
+  // ERR_JOSE_GENERIC is thrown only by the remote key set: a non-200 answer or a body that is not JSON.
+  const providerFault = ['ERR_JWKS_INVALID', 'ERR_JOSE_GENERIC'];
+  if (err instanceof errors.JWKSTimeout || (err instanceof errors.JOSEError && providerFault.includes(err.code))) {
     return new GatehouseError(ErrorCode.SERVICE_UNAVAILABLE, 'the identity provider keys could not be fetched');
   }
   if (err instanceof errors.JOSEError) return unauthenticated('token not accepted: signature, algorithm or key');

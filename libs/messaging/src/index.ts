@@ -7,6 +7,7 @@ export * from './outbox/outbox-message';
 export * from './wake-loop/wake-loop';
 export * from './outbox/outbox-relay';
 export * from './inbox/inbound-message';
+export * from './inbox/credential-headers';
 export * from './inbox/message-handler';
 export * from './inbox/backoff';
 export * from './inbox/consumer-runner';

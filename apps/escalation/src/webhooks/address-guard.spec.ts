@@ -23,12 +23,30 @@ describe('isBlockedAddress', () => {
     expect(isBlockedAddress(address)).toBe(true);
   });
 
-  it.each(['93.184.216.34', '8.8.8.8', '172.32.0.1', '2606:4700:4700::1111', '::ffff:8.8.8.8'])(
-    'allows the public address %s',
-    (address) => {
-      expect(isBlockedAddress(address)).toBe(false);
-    },
-  );
+  it.each([
+    // IPv6 forms that carry an IPv4 address: IPv4-compatible (deprecated), NAT64 and 6to4.
+    '::7f00:1',
+    '::a9fe:a9fe',
+    '64:ff9b::a9fe:a9fe',
+    '64:ff9b::7f00:1',
+    '64:ff9b:1::1',
+    '2002:7f00:1::1',
+    '2002:a00:1::',
+  ])('refuses %s, which reaches a blocked IPv4 address', (address) => {
+    expect(isBlockedAddress(address)).toBe(true);
+  });
+
+  it.each([
+    '93.184.216.34',
+    '8.8.8.8',
+    '172.32.0.1',
+    '2606:4700:4700::1111',
+    '::ffff:8.8.8.8',
+    '64:ff9b::808:808',
+    '2002:808:808::1',
+  ])('allows the public address %s', (address) => {
+    expect(isBlockedAddress(address)).toBe(false);
+  });
 });
 
 describe('checkWebhookUrl', () => {
@@ -48,6 +66,20 @@ describe('checkWebhookUrl', () => {
     expect(await refused('https://127.0.0.1/hook')).toMatch(/private or loopback address \(127\.0\.0\.1\)/);
     expect(await refused('https://[::1]/hook')).toMatch(/private or loopback/);
     expect(await refused('https://169.254.169.254/latest/meta-data')).toMatch(/private or loopback/);
+    // Every spelling the URL parser reads as a blocked address.
+    for (const url of [
+      'https://2130706433/hook',
+      'https://0177.0.0.1/hook',
+      'https://0x7f.1/hook',
+      'https://[::ffff:127.0.0.1]/hook',
+      'https://[::ffff:a9fe:a9fe]/hook',
+      'https://[64:ff9b::169.254.169.254]/hook',
+    ]) {
+      expect({ url, refusal: await refused(url) }).toMatchObject({
+        url,
+        refusal: expect.stringMatching(/private or loopback/),
+      });
+    }
     // A name is judged by what it resolves to.
     expect(await refused('https://localhost/hook')).toMatch(/private or loopback/);
   });

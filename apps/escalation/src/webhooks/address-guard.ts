@@ -30,6 +30,7 @@ for (const [net, prefix] of [
   ['::1', 128],
   ['100::', 64],
   ['2001:db8::', 32],
+  ['64:ff9b:1::', 48],
   ['fc00::', 7],
   ['fe80::', 10],
   ['ff00::', 8],
@@ -37,13 +38,42 @@ for (const [net, prefix] of [
   BLOCKED.addSubnet(net, prefix, 'ipv6');
 }
 
-/** True for an address a webhook may not reach (IPv4-mapped IPv6 is judged as its IPv4). */
+/** The eight 16-bit words of a valid IPv6 address (a trailing dotted IPv4 part included). */
+function ipv6Words(address: string): number[] {
+  let text = address.replace(/%.*$/, '');
+  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (dotted) {
+    const [a, b, c, d] = dotted.slice(1).map(Number);
+    text = `${text.slice(0, dotted.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head, tail] = text.split('::');
+  const parts = (p: string | undefined) => (p ? p.split(':') : []);
+  const fill = tail === undefined ? 0 : 8 - parts(head).length - parts(tail).length;
+  return [...parts(head), ...Array<string>(fill).fill('0'), ...parts(tail)].map((w) => parseInt(w, 16));
+}
+
+const ipv4Of = (hi: number, lo: number) => [hi >> 8, hi & 0xff, lo >> 8, lo & 0xff].join('.');
+
+/**
+ * The IPv4 address an IPv6 address reaches: IPv4-mapped (::ffff:0:0/96), IPv4-compatible (::/96),
+ * NAT64 (64:ff9b::/96) and 6to4 (2002::/16) carry one, and the network may deliver them to it.
+ */
+function embeddedIpv4(address: string): string | undefined {
+  const w = ipv6Words(address);
+  const zero = (from: number, to: number) => w.slice(from, to).every((x) => x === 0);
+  if (zero(0, 5) && (w[5] === 0 || w[5] === 0xffff)) return ipv4Of(w[6], w[7]);
+  if (w[0] === 0x64 && w[1] === 0xff9b && zero(2, 6)) return ipv4Of(w[6], w[7]);
+  if (w[0] === 0x2002) return ipv4Of(w[1], w[2]);
+  return undefined;
+}
+
+/** True for an address a webhook may not reach (an IPv6 address carrying an IPv4 one is judged as that too). */
 export function isBlockedAddress(address: string): boolean {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (mapped) return BLOCKED.check(mapped[1], 'ipv4');
   const family = isIP(address);
   if (family === 0) return true;
-  return BLOCKED.check(address, family === 4 ? 'ipv4' : 'ipv6');
+  if (family === 4) return BLOCKED.check(address, 'ipv4');
+  const ipv4 = embeddedIpv4(address);
+  return (ipv4 !== undefined && BLOCKED.check(ipv4, 'ipv4')) || BLOCKED.check(address, 'ipv6');
 }
 
 export class AddressRefusedError extends Error {

@@ -9,9 +9,18 @@ import { isSignedRequest, precheckSignature, verifySignedBody, type SignedReques
 /** The request after authentication: its principal rides on Node's request object. */
 export type AuthenticatedRequest = SignedRequest;
 
-/** `/healthz`, `/health/*`, `/metrics` and `/docs*` stay open; everything under `/api` needs a principal. */
+/**
+ * `/healthz`, `/health/*`, `/metrics` and `/docs*` stay open; everything under `/api` needs a principal.
+ * Judged on the decoded path, as the router matches it (`/%61pi/intents` reaches `/api/intents`); a
+ * path that does not decode needs a principal (fail closed).
+ */
 export function needsPrincipal(url: string | undefined): boolean {
-  const path = (url ?? '').split('?')[0];
+  let path: string;
+  try {
+    path = decodeURIComponent((url ?? '').split('?')[0]);
+  } catch {
+    return true;
+  }
   return path === '/api' || path.startsWith('/api/');
 }
 

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import type { JsMsg } from '@nats-io/jetstream';
+import { headers as natsHeaders } from '@nats-io/transport-node';
 import type { EntityManager } from 'typeorm';
 import {
   createTestConsumer,
@@ -235,6 +236,33 @@ describe('ConsumerRunner exactly-once (real Postgres + private nats-server)', ()
     // The inbox row makes any later redelivery of it a no-op.
     expect(await inboxRows(def.durable, id)).toBe(1);
     await expectSettledOnServer(def);
+  });
+
+  it('never stores a credential header of a dead-lettered message (a bus reply carries its bearer key)', async () => {
+    const { def, subject } = await newConsumer();
+    const { runner } = newRunner(new EffectHandler(def));
+    await runner.start();
+    const id = `cred-${randomUUID()}`;
+    const secret = 'gatehouse_key_0123456789abcdefghijABCDEFGHIJ0123456789abcdefghij';
+    const h = natsHeaders();
+    h.set('Nats-Msg-Id', id);
+    h.set('Authorization', `Bearer ${secret}`);
+    h.set('webhook-signature', `v1,${secret}`);
+    h.set('X-Trace', 'kept');
+    await infra.js.publish(subject('cred'), '{"key": not json', { headers: h });
+
+    await waitFor(() => runner.outcomes.length >= 1, 'poison settled');
+    const [dl] = await infra.db.query<{ headers: Record<string, string> }>(
+      `SELECT headers FROM ${SCHEMA}.dead_letters WHERE msg_id = $1`,
+      [id],
+    );
+    expect(dl.headers).toEqual({
+      'Nats-Msg-Id': id,
+      Authorization: '[redacted]',
+      'webhook-signature': '[redacted]',
+      'X-Trace': 'kept',
+    });
+    expect(JSON.stringify(dl)).not.toContain(secret);
   });
 
   it('dead-letters at once a PoisonMessageError thrown by prepare', async () => {

@@ -5,6 +5,7 @@ import { assertSchemaName, withBufferedOutbox } from '../outbox/outbox-message';
 import { redeliveryDelayMs } from './backoff';
 import { Limiter } from './limiter';
 import { InboundMessage, PoisonMessageError } from './inbound-message';
+import { withoutCredentials } from './credential-headers';
 import { claimInbox, claimInboxBatch } from './inbox-claims';
 import { consumerStatusWarning } from './consumer-status';
 import { settleWork } from '../fair-queue/work-queue';
@@ -388,7 +389,8 @@ export class ConsumerRunner<P = void> {
             m.streamSeq,
             m.deliveryCount,
             m.raw,
-            JSON.stringify(m.headers),
+            // A bus reply carries its credential in a header: a dead letter keeps none.
+            JSON.stringify(withoutCredentials(m.headers)),
             String(error?.stack ?? error).slice(0, 4000),
           ],
         );

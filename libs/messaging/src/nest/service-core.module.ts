@@ -5,6 +5,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { validateEnv, type CommonEnv } from '@gatehouse/contracts';
 import { dataSourceOptions } from '@gatehouse/persistence';
 import { ServiceHealthModule } from '../health/service-health.module';
+import { CREDENTIAL_HEADERS } from '../inbox/credential-headers';
 import { MetricsModule } from '../metrics/metrics.module';
 import { MessagingModule } from './messaging.module';
 import { NatsModule } from './nats.module';
@@ -40,13 +41,7 @@ export class ServiceCoreModule {
             level: config.get('LOG_LEVEL', { infer: true }),
             base: { service: options.service, pid: process.pid },
             // Credentials never reach a log: bearer keys and tokens, cookies, webhook signatures.
-            redact: [
-              'req.headers.authorization',
-              'req.headers.cookie',
-              'req.headers["x-api-key"]',
-              'req.headers["webhook-signature"]',
-              'res.headers["set-cookie"]',
-            ],
+            redact: [...CREDENTIAL_HEADERS.map((h) => `req.headers["${h}"]`), 'res.headers["set-cookie"]'],
             autoLogging: { ignore: (req) => isProbeRequest(req.url) },
           },
         }),
