@@ -13,6 +13,7 @@ import { Link, navigate, useSearch } from '../router';
 import { InboxFiltersForm } from './inbox-filters-form';
 
 const PAGE_SIZE = 50;
+const gates = (n: number) => `${n} ${n === 1 ? 'gate' : 'gates'}`;
 
 /** Gates across runs (GET /api/gates), filtered by what the address says, live. */
 export function InboxPage() {
@@ -113,7 +114,7 @@ export function InboxPage() {
       )}
       {items.length > 0 && (
         <p className="sub" data-testid="inbox-count" aria-live="polite">
-          {cursor ? `${items.length} gates shown; more match.` : `All ${items.length} matching gates shown.`}
+          {cursor ? `${gates(items.length)} shown; more match.` : `${gates(items.length)} shown, all that match.`}
         </p>
       )}
       <ErrorBox error={moreError} />
