@@ -231,5 +231,35 @@ describe('console inbox (e2e, Chromium)', () => {
       await filterBy(() => page.getByLabel('Risk').selectOption('high'), { riskLevel: 'high' });
       expect(await page.getByTestId('error').count()).toBe(0);
     });
+
+    it('says how many gates it shows and whether more match, and loads the next page', async () => {
+      const pending = async () => (await admin.get('/api/gates?limit=200')).body.items.length as number;
+      const wids = await Promise.all(
+        Array.from({ length: Math.max(0, 51 - (await pending())) }, () => startRun(admin)),
+      );
+      await Promise.all(wids.map((wid) => planGateOpen(admin, wid)));
+      const first = await admin.get('/api/gates?limit=50');
+      const second = await admin.get(`/api/gates?limit=50&cursor=${encodeURIComponent(first.body.nextCursor)}`);
+      const all = [...ids(first.body), ...ids(second.body)];
+      expect(all.length).toBe(await pending());
+
+      // The page reads once on opening and again when its gate feed connects; that second read starts the
+      // list over, so "Load more" is pressed after it.
+      let reads = 0;
+      const counted = (r: { url(): string }) => void (r.url().includes('/api/gates?') && reads++);
+      page.on('response', counted);
+      await page.goto(`${stack.baseUrl}/console/`);
+      await eventually(async () => (reads >= 2 ? true : undefined), 10_000, 'the first two reads');
+      page.off('response', counted);
+      await page.getByTestId('inbox-count').filter({ hasText: '50 gates shown; more match.' }).waitFor();
+      expect(await shown()).toEqual(ids(first.body));
+      await page.getByRole('button', { name: 'Load 50 more' }).click();
+      await page
+        .getByTestId('inbox-count')
+        .filter({ hasText: `${all.length} gates shown, all that match.` })
+        .waitFor();
+      expect(await shown()).toEqual(all);
+      expect(await page.getByRole('button', { name: 'Load 50 more' }).count()).toBe(0);
+    });
   });
 });
