@@ -17,6 +17,8 @@ export default defineConfig({
         find: '@gatehouse/contracts/webhook-events',
         replacement: here('../../libs/contracts/src/webhooks/webhook-events.ts'),
       },
+      { find: '@gatehouse/contracts/risk-level', replacement: here('../../libs/contracts/src/gates/risk-level.ts') },
+      { find: '@gatehouse/contracts/recipes', replacement: here('../../libs/contracts/src/policy/recipes.ts') },
       { find: '@gatehouse/contracts', replacement: here('../../libs/contracts/src/index.ts') },
     ],
   },

@@ -1,7 +1,10 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { generateApiKey } from '@gatehouse/identity';
+import { scratchDir } from '../../tools/test-support/paths';
 import { Stack } from '../../tools/test-support/stack';
-import { Api } from '../support/http';
+import { Api, eventually } from '../support/http';
 import { planGateOpen, startRun } from '../support/scenario';
 import { closeTraced, launchChromium, screenshot, signIn, tracedContext } from './browser';
 
@@ -17,8 +20,14 @@ describe('console inbox (e2e, Chromium)', () => {
   let page: Page;
 
   beforeAll(async () => {
+    // Deploys' plan gates are high risk; every other recipe's are medium (the default).
+    const policyFile = join(scratchDir('console', `inbox-policy-${Date.now()}`), 'gate-policy.json');
+    writeFileSync(policyFile, JSON.stringify({ recipes: { deploy: { 'approve-plan': { riskLevel: 'high' } } } }));
     [stack, browser] = await Promise.all([
-      Stack.start({ name: 'console-inbox', env: { AUTH_MODE: 'required', AUTH_BOOTSTRAP_ADMIN_KEY: adminKey } }),
+      Stack.start({
+        name: 'console-inbox',
+        env: { AUTH_MODE: 'required', AUTH_BOOTSTRAP_ADMIN_KEY: adminKey, GATE_POLICY_FILE: policyFile },
+      }),
       launchChromium(),
     ]);
     admin = new Api(stack.baseUrl, bearer(adminKey));
@@ -92,5 +101,165 @@ describe('console inbox (e2e, Chromium)', () => {
           .map((t, i) => t - reads[i])
           .join(' ')} ms\n`,
     );
+  });
+
+  describe('filters kept in the address', () => {
+    let deploy: string;
+    let plan: string;
+    const ids = (body: { items: { workflowId: string }[] }) => body.items.map((i) => i.workflowId);
+    /** The runs of the rows the page shows, top to bottom. */
+    const shown = () =>
+      page
+        .locator('[data-testid="inbox"] tbody tr')
+        .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-testid')!.replace('inbox-item-', '')));
+    const filterInputs = async () => ({
+      risk: await page.getByLabel('Risk').inputValue(),
+      recipe: await page.getByLabel('Recipe').inputValue(),
+      partition: await page.getByLabel('Partition').inputValue(),
+      age: await page.getByLabel('Waiting longer than').inputValue(),
+    });
+
+    /**
+     * Does `act`, and checks that the page asked GET /api/gates with exactly `filters` (besides state and
+     * limit), that its address carries them, and that its rows are the API's answer to that query.
+     */
+    async function filterBy(act: () => Promise<unknown>, filters: Record<string, string>): Promise<string[]> {
+      /** Parameters in a stable order (a shared address may list them in any order). */
+      const sorted = (params: URLSearchParams) => {
+        for (const key of ['state', 'limit']) params.delete(key);
+        params.sort();
+        return params.toString();
+      };
+      const want = sorted(new URLSearchParams(filters));
+      const asked = page.waitForRequest(
+        (r) => r.url().includes('/api/gates?') && sorted(new URL(r.url()).searchParams) === want,
+      );
+      await act();
+      await asked;
+      expect(sorted(new URL(page.url()).searchParams)).toBe(want);
+      const answer = await admin.get(`/api/gates?state=PENDING&${want}`);
+      expect(answer.status).toBe(200);
+      const expected = ids(answer.body);
+      await eventually(
+        async () => (JSON.stringify(await shown()) === JSON.stringify(expected) ? true : undefined),
+        10_000,
+        `rows for ${want}`,
+      ).catch(async (err) => {
+        throw new Error(`${err}; shown ${JSON.stringify(await shown())}, the API says ${JSON.stringify(expected)}`);
+      });
+      return expected;
+    }
+
+    beforeAll(async () => {
+      deploy = await startRun(admin, { recipeName: 'deploy', queuePartitionKey: 'tenant-b' });
+      plan = await startRun(admin);
+      await Promise.all([planGateOpen(admin, deploy), planGateOpen(admin, plan)]);
+    }, 60_000);
+
+    it('filters by risk, recipe, partition and age, as the API answers the same query', async () => {
+      await page.goto(`${stack.baseUrl}/console/`);
+      await page.getByTestId('inbox').waitFor();
+
+      expect(await filterBy(() => page.getByLabel('Risk').selectOption('high'), { riskLevel: 'high' })).toEqual([
+        deploy,
+      ]);
+      await expect(page.getByTestId('inbox-count').textContent()).resolves.toBe('1 gate shown, all that match.');
+      await page.getByRole('button', { name: 'Clear filters' }).click();
+      await page.getByRole('button', { name: 'Clear filters' }).waitFor({ state: 'detached' });
+
+      // Text fields apply on Enter (the keyboard) or with Apply, not on each keystroke.
+      const byRecipe = await filterBy(
+        async () => {
+          await page.getByLabel('Recipe').fill('deploy');
+          await page.getByLabel('Recipe').press('Enter');
+        },
+        { recipe: 'deploy' },
+      );
+      expect(byRecipe).toEqual([deploy]);
+      await page.getByLabel('Recipe').fill('');
+      const byPartition = await filterBy(
+        async () => {
+          await page.getByLabel('Partition').fill('tenant-a');
+          await page.getByRole('button', { name: 'Apply' }).click();
+        },
+        { partition: 'tenant-a' },
+      );
+      expect(byPartition).toContain(plan);
+      expect(byPartition).not.toContain(deploy);
+      const count = (await page.getByTestId('inbox-count').textContent())!;
+      expect(count).toBe(`${byPartition.length} gates shown, all that match.`);
+
+      // Nothing here is an hour old.
+      expect(
+        await filterBy(() => page.getByLabel('Waiting longer than').selectOption({ label: '1 h' }), {
+          partition: 'tenant-a',
+          olderThanS: '3600',
+        }),
+      ).toEqual([]);
+      await expect(page.getByTestId('inbox-empty').textContent()).resolves.toBe('No gate matches these filters.');
+      await screenshot(page, 'inbox-filtered');
+
+      // A reload keeps the filters (they are in the address); back restores the previous ones.
+      await filterBy(() => page.reload(), { partition: 'tenant-a', olderThanS: '3600' });
+      expect(await filterInputs()).toEqual({ risk: '', recipe: '', partition: 'tenant-a', age: '3600' });
+      expect(await filterBy(() => page.goBack(), { partition: 'tenant-a' })).toEqual(byPartition);
+      expect(await filterInputs()).toEqual({ risk: '', recipe: '', partition: 'tenant-a', age: '' });
+      expect(await filterBy(() => page.goBack(), { recipe: 'deploy' })).toEqual([deploy]);
+      expect(await filterInputs()).toEqual({ risk: '', recipe: 'deploy', partition: '', age: '' });
+      await filterBy(() => page.goForward(), { partition: 'tenant-a' });
+      expect(await filterInputs()).toEqual({ risk: '', recipe: '', partition: 'tenant-a', age: '' });
+    });
+
+    it("opens a shared address, and shows the API's error for a bad value in it", async () => {
+      expect(
+        await filterBy(() => page.goto(`${stack.baseUrl}/console/?riskLevel=high&recipe=deploy`), {
+          recipe: 'deploy',
+          riskLevel: 'high',
+        }),
+      ).toEqual([deploy]);
+
+      const refused = await admin.get('/api/gates?riskLevel=banana');
+      expect(refused.status).toBe(400);
+      await page.goto(`${stack.baseUrl}/console/?riskLevel=banana`);
+      await expect(page.getByTestId('error').textContent()).resolves.toBe(
+        `${refused.body.error} ${refused.body.message}`,
+      );
+      expect(refused.body.error).toBe('INVALID_FILTER');
+      expect(await page.getByLabel('Risk').inputValue()).toBe('banana');
+      expect(await page.getByTestId('inbox').count()).toBe(0);
+      // Choosing a good value from the page mends it.
+      await filterBy(() => page.getByLabel('Risk').selectOption('high'), { riskLevel: 'high' });
+      expect(await page.getByTestId('error').count()).toBe(0);
+    });
+
+    it('says how many gates it shows and whether more match, and loads the next page', async () => {
+      const pending = async () => (await admin.get('/api/gates?limit=200')).body.items.length as number;
+      const wids = await Promise.all(
+        Array.from({ length: Math.max(0, 51 - (await pending())) }, () => startRun(admin)),
+      );
+      await Promise.all(wids.map((wid) => planGateOpen(admin, wid)));
+      const first = await admin.get('/api/gates?limit=50');
+      const second = await admin.get(`/api/gates?limit=50&cursor=${encodeURIComponent(first.body.nextCursor)}`);
+      const all = [...ids(first.body), ...ids(second.body)];
+      expect(all.length).toBe(await pending());
+
+      // The page reads once on opening and again when its gate feed connects; that second read starts the
+      // list over, so "Load more" is pressed after it.
+      let reads = 0;
+      const counted = (r: { url(): string }) => void (r.url().includes('/api/gates?') && reads++);
+      page.on('response', counted);
+      await page.goto(`${stack.baseUrl}/console/`);
+      await eventually(async () => (reads >= 2 ? true : undefined), 10_000, 'the first two reads');
+      page.off('response', counted);
+      await page.getByTestId('inbox-count').filter({ hasText: '50 gates shown; more match.' }).waitFor();
+      expect(await shown()).toEqual(ids(first.body));
+      await page.getByRole('button', { name: 'Load 50 more' }).click();
+      await page
+        .getByTestId('inbox-count')
+        .filter({ hasText: `${all.length} gates shown, all that match.` })
+        .waitFor();
+      expect(await shown()).toEqual(all);
+      expect(await page.getByRole('button', { name: 'Load 50 more' }).count()).toBe(0);
+    });
   });
 });

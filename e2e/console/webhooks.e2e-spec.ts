@@ -11,7 +11,7 @@ const bearer = (credential: string) => ({ authorization: `Bearer ${credential}` 
 /**
  * The console's webhooks page (DESIGN sections 13 and 14) against the real stack and a loopback
  * receiver: register (secret shown once), deliveries, a dead letter redelivered, an endpoint disabled
- * by a 410 and enabled again, rotate, delete; refused for non-admins.
+ * by a 410 and enabled again, rotate, edit events, delete; refused for non-admins.
  */
 describe('console webhooks (e2e, Chromium)', () => {
   const adminKey = generateApiKey();
@@ -73,7 +73,7 @@ describe('console webhooks (e2e, Chromium)', () => {
       (d: { workflowId: string }) => d.workflowId === wid,
     );
 
-  it('registers an endpoint, shows its deliveries, redelivers a dead letter, re-enables, rotates and deletes', async () => {
+  it('registers an endpoint, shows its deliveries, redelivers a dead letter, re-enables, rotates, edits events and deletes', async () => {
     await signIn(page, stack.baseUrl, adminKey);
     await page.getByRole('link', { name: 'Webhooks' }).click();
     await page.getByRole('heading', { name: 'Webhooks' }).waitFor();
@@ -144,6 +144,22 @@ describe('console webhooks (e2e, Chromium)', () => {
     await expect(page.getByTestId('webhook-secret-shown').textContent()).resolves.toContain('previous secret');
     await page.getByRole('button', { name: 'Done' }).click();
     expect(await page.locator('body').textContent()).not.toContain(rotated);
+
+    // Edit the events with the register form's checkboxes: Escape leaves them as they were, Save sends them.
+    await row.getByRole('button', { name: 'Edit events' }).click();
+    await row.getByLabel('gate.decided').uncheck();
+    await page.keyboard.press('Escape');
+    await row.getByRole('form', { name: 'Edit events' }).waitFor({ state: 'detached' });
+    expect((await admin.get('/api/webhooks')).body[0].events).toEqual(['gate.opened', 'gate.decided']);
+    await row.getByRole('button', { name: 'Edit events' }).click();
+    expect(await row.getByLabel('gate.decided').isChecked()).toBe(true);
+    await row.getByLabel('gate.decided').uncheck();
+    await row.getByLabel('run.finished').check();
+    const patched = page.waitForRequest((r) => r.url().endsWith(`/api/webhooks/${hook.id}`) && r.method() === 'PATCH');
+    await row.getByRole('button', { name: 'Save events' }).click();
+    expect((await patched).postDataJSON()).toEqual({ events: ['gate.opened', 'run.finished'] });
+    await row.getByTestId('webhook-events').filter({ hasText: 'gate.opened, run.finished' }).waitFor();
+    expect((await admin.get('/api/webhooks')).body[0]).toMatchObject({ events: ['gate.opened', 'run.finished'] });
 
     // Delete, after a confirm step.
     await row.getByRole('button', { name: 'Delete' }).click();

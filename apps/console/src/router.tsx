@@ -8,19 +8,29 @@ export function currentPath(): string {
   return p.startsWith(BASE) ? p.slice(BASE.length) || '/' : '/';
 }
 
+/** Goes to `path` below /console; it may carry a query string (`/?riskLevel=high`). */
 export function navigate(path: string): void {
   window.history.pushState(null, '', BASE + path);
   window.dispatchEvent(new PopStateEvent('popstate'));
 }
 
-export function usePath(): string {
-  const [path, setPath] = useState(currentPath());
+/** A part of the address, read again on every navigation (links, `navigate`, back and forward). */
+function useAddress(read: () => string): string {
+  const [value, setValue] = useState(read);
   useEffect(() => {
-    const update = () => setPath(currentPath());
+    const update = () => setValue(read());
     window.addEventListener('popstate', update);
     return () => window.removeEventListener('popstate', update);
-  }, []);
-  return path;
+  }, [read]);
+  return value;
+}
+
+export const usePath = () => useAddress(currentPath);
+/** The address's query string (`?state=PENDING&…` or ''): where a page keeps what can be bookmarked. */
+export const useSearch = () => useAddress(currentSearch);
+
+function currentSearch(): string {
+  return window.location.search;
 }
 
 /** A real link (open in a new tab works) that changes page without reloading. */

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import type { InboxItem, InboxPage } from '@gatehouse/contracts';
 import { api } from '../api/client';
 import { useLiveStream } from '../api/live';
@@ -8,28 +8,31 @@ import { useNow } from '../components/use-now';
 import { useResource } from '../components/use-resource';
 import { useThrottled } from '../components/use-throttled';
 import { countdown } from '../lib/format';
-import { Link } from '../router';
+import { filtersFromSearch, inboxApiQuery, searchOfFilters, type InboxFilters } from '../lib/inbox-filters';
+import { Link, navigate, useSearch } from '../router';
+import { InboxFiltersForm } from './inbox-filters-form';
 
-const STATES = ['PENDING', 'RECEIVED', 'TIMED_OUT', 'CANCELLED'];
-const RISKS = ['', 'low', 'medium', 'high', 'critical'];
+const PAGE_SIZE = 50;
+const gates = (n: number) => `${n} ${n === 1 ? 'gate' : 'gates'}`;
 
+/** Gates across runs (GET /api/gates), filtered by what the address says, live. */
 export function InboxPage() {
-  const [state, setState] = useState('PENDING');
-  const [riskLevel, setRiskLevel] = useState('');
-  const [mine, setMine] = useState(false);
+  const search = useSearch();
+  const filters = filtersFromSearch(search);
   const [more, setMore] = useState<InboxItem[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
+  const [loadingMore, setLoadingMore] = useState(false);
+  const [moreError, setMoreError] = useState<unknown>(null);
   const now = useNow();
 
-  const query = new URLSearchParams({ state, limit: '50' });
-  if (riskLevel) query.set('riskLevel', riskLevel);
-  if (mine) query.set('mine', 'true');
-  const path = `/api/gates?${query}`;
-
+  const path = `/api/gates?${inboxApiQuery(filters, PAGE_SIZE)}`;
+  const pathNow = useRef(path);
+  pathNow.current = path;
   const first = useResource(async () => {
     const page = await api.get<InboxPage>(path);
     setMore([]);
     setCursor(page.nextCursor);
+    setMoreError(null);
     return page;
   }, [path]);
   // A burst of gate events costs one re-read a second; filters and "Load more" stay immediate.
@@ -42,40 +45,37 @@ export function InboxPage() {
 
   const loadMore = async () => {
     if (!cursor) return;
-    const page = await api.get<InboxPage>(`${path}&cursor=${encodeURIComponent(cursor)}`);
-    setMore((m) => [...m, ...page.items]);
-    setCursor(page.nextCursor);
+    setLoadingMore(true);
+    setMoreError(null);
+    try {
+      const page = await api.get<InboxPage>(`/api/gates?${inboxApiQuery(filters, PAGE_SIZE, cursor)}`);
+      if (pathNow.current !== path) return; // the filters changed meanwhile: this page belongs to no list
+      setMore((m) => [...m, ...page.items]);
+      setCursor(page.nextCursor);
+    } catch (err) {
+      setMoreError(err);
+    } finally {
+      setLoadingMore(false);
+    }
+  };
+  // A new address (and a history entry) only when the filters change.
+  const applyFilters = (next: InboxFilters) => {
+    const nextSearch = searchOfFilters(next);
+    if (nextSearch !== searchOfFilters(filters)) navigate(`/${nextSearch}`);
   };
 
-  const items = [...(first.data?.items ?? []), ...more];
+  const items = first.data ? [...first.data.items, ...more] : [];
   return (
     <section>
       <h1>Inbox</h1>
-      <form className="filters" aria-label="Filters" onSubmit={(e) => e.preventDefault()}>
-        <label>
-          State{' '}
-          <select value={state} onChange={(e) => setState(e.target.value)}>
-            {STATES.map((s) => (
-              <option key={s}>{s}</option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Risk{' '}
-          <select value={riskLevel} onChange={(e) => setRiskLevel(e.target.value)}>
-            {RISKS.map((r) => (
-              <option key={r} value={r}>
-                {r || 'any'}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          <input type="checkbox" checked={mine} onChange={(e) => setMine(e.target.checked)} /> Only gates I may decide
-        </label>
-      </form>
+      <InboxFiltersForm filters={filters} onApply={applyFilters} />
       <ErrorBox error={first.error} />
-      {first.data && items.length === 0 && <p data-testid="inbox-empty">Nothing waits for a decision.</p>}
+      {!first.data && !first.error && <p className="loading">Loading gates…</p>}
+      {first.data && items.length === 0 && (
+        <p data-testid="inbox-empty">
+          {searchOfFilters(filters) ? 'No gate matches these filters.' : 'Nothing waits for a decision.'}
+        </p>
+      )}
       {items.length > 0 && (
         <table data-testid="inbox">
           <thead>
@@ -112,9 +112,15 @@ export function InboxPage() {
           </tbody>
         </table>
       )}
+      {items.length > 0 && (
+        <p className="sub" data-testid="inbox-count" aria-live="polite">
+          {cursor ? `${gates(items.length)} shown; more match.` : `${gates(items.length)} shown, all that match.`}
+        </p>
+      )}
+      <ErrorBox error={moreError} />
       {cursor && (
-        <button type="button" onClick={() => void loadMore()}>
-          Load more
+        <button type="button" disabled={loadingMore} onClick={() => void loadMore()}>
+          {loadingMore ? 'Loading…' : `Load ${PAGE_SIZE} more`}
         </button>
       )}
     </section>

@@ -10,17 +10,20 @@ import { useResource } from '../components/use-resource';
 import { when } from '../lib/format';
 import { isAdmin } from '../lib/roles';
 import { WebhookDeliveries } from './webhook-deliveries';
+import { WebhookEventsEditor } from './webhook-events-editor';
 import { WebhookForm } from './webhook-form';
 
 /**
  * Outbound webhooks (admin only, DESIGN section 13): register an endpoint (its signing secret shown
- * once), list them, see an endpoint's deliveries, rotate its secret, enable or disable it, delete it.
+ * once), list them, change their events, see an endpoint's deliveries, rotate its secret, enable or
+ * disable it, delete it.
  */
 export function WebhooksPage() {
   const admin = isAdmin(useMe());
   const hooks = useResource(() => api.get<WebhookView[]>('/api/webhooks'), []);
   const [secret, setSecret] = useState<{ what: string; hook: WebhookWithSecret } | null>(null);
   const [openId, setOpenId] = useState<string | null>(null);
+  const [editingId, setEditingId] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
 
   const act = async (run: () => Promise<void>) => {
@@ -91,7 +94,20 @@ export function WebhooksPage() {
             {list.map((w) => (
               <tr key={w.id} data-testid={`webhook-${w.id}`}>
                 <td className="url">{w.url}</td>
-                <td>{w.events.join(', ')}</td>
+                <td>
+                  {editingId === w.id ? (
+                    <WebhookEventsEditor
+                      endpoint={w}
+                      onSaved={() => {
+                        setEditingId(null);
+                        void hooks.reload();
+                      }}
+                      onCancel={() => setEditingId(null)}
+                    />
+                  ) : (
+                    <span data-testid="webhook-events">{w.events.join(', ')}</span>
+                  )}
+                </td>
                 <td>
                   <Badge value={w.enabled ? 'ENABLED' : 'DISABLED'} testId="webhook-state" />
                   {!w.enabled && <div className="sub">{w.disabledReason ?? 'disabled by an admin'}</div>}
@@ -107,6 +123,14 @@ export function WebhooksPage() {
                       onClick={() => setOpenId(openId === w.id ? null : w.id)}
                     >
                       Deliveries
+                    </button>
+                    <button
+                      type="button"
+                      disabled={!admin}
+                      aria-expanded={editingId === w.id}
+                      onClick={() => setEditingId(editingId === w.id ? null : w.id)}
+                    >
+                      Edit events
                     </button>
                     <button type="button" disabled={!admin} onClick={() => void rotate(w)}>
                       Rotate secret
