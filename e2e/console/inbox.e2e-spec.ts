@@ -260,6 +260,19 @@ describe('console inbox (e2e, Chromium)', () => {
         .waitFor();
       expect(await shown()).toEqual(all);
       expect(await page.getByRole('button', { name: 'Load 50 more' }).count()).toBe(0);
+
+      // Another gate opens (its deadline is the latest, so it sorts last): the live re-read reads every
+      // row shown again in one request, so the rows loaded with "Load more" stay on screen.
+      const reread = page.waitForResponse(
+        (r) => r.url().includes('/api/gates?') && new URL(r.url()).searchParams.get('limit') === String(all.length),
+      );
+      await planGateOpen(admin, await startRun(admin));
+      await reread;
+      await page
+        .getByTestId('inbox-count')
+        .filter({ hasText: `${all.length} gates shown; more match.` })
+        .waitFor();
+      expect(await shown()).toEqual(ids((await admin.get(`/api/gates?limit=${all.length}`)).body));
     });
   });
 });

@@ -13,6 +13,8 @@ import { Link, navigate, useSearch } from '../router';
 import { InboxFiltersForm } from './inbox-filters-form';
 
 const PAGE_SIZE = 50;
+/** The API's largest page (`limit` 1..200). */
+const MAX_PAGE = 200;
 const gates = (n: number) => `${n} ${n === 1 ? 'gate' : 'gates'}`;
 
 /** Gates across runs (GET /api/gates), filtered by what the address says, live. */
@@ -28,8 +30,13 @@ export function InboxPage() {
   const path = `/api/gates?${inboxApiQuery(filters, PAGE_SIZE)}`;
   const pathNow = useRef(path);
   pathNow.current = path;
+  // How many rows this list shows: a live re-read reads them all again in one request (up to the
+  // API's largest page), so gates loaded with "Load more" stay on screen when another gate opens.
+  const shown = useRef({ path, rows: PAGE_SIZE });
   const first = useResource(async () => {
-    const page = await api.get<InboxPage>(path);
+    const rows = shown.current.path === path ? shown.current.rows : PAGE_SIZE;
+    const limit = Math.min(MAX_PAGE, Math.max(PAGE_SIZE, rows));
+    const page = await api.get<InboxPage>(`/api/gates?${inboxApiQuery(filters, limit)}`);
     setMore([]);
     setCursor(page.nextCursor);
     setMoreError(null);
@@ -65,6 +72,7 @@ export function InboxPage() {
   };
 
   const items = first.data ? [...first.data.items, ...more] : [];
+  shown.current = { path, rows: items.length };
   return (
     <section>
       <h1>Inbox</h1>
