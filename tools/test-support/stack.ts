@@ -19,6 +19,9 @@ import { isRunning, stopChild } from './process-control';
  */
 export const DIST_DIR = process.env.GATEHOUSE_DIST_DIR ?? join(ROOT, 'dist');
 
+/** A fixed test value (not a secret): the at-rest key of webhook secrets in stacks with AUTH_MODE=required. */
+const STACK_WEBHOOK_SECRET_KEY = 'gatehouse-test-stack-webhook-secret-key-0123';
+
 export type StackService = 'gateway' | 'runs' | 'gates' | 'escalation';
 export const STACK_SERVICES: StackService[] = ['runs', 'gates', 'escalation', 'gateway'];
 
@@ -207,6 +210,8 @@ export class Stack {
       ...(p.port ? { PORT: String(p.port) } : {}),
       ...(this.securedNats ? { NATS_USER: p.service, NATS_PASSWORD: this.securedNats.creds(p.service).pass } : {}),
       ...(p.adminPort ? { ADMIN_PORT: String(p.adminPort) } : {}),
+      // The escalation service refuses its development key under AUTH_MODE=required; a test may override.
+      ...(this.options.env?.AUTH_MODE === 'required' ? { WEBHOOK_SECRET_KEY: STACK_WEBHOOK_SECRET_KEY } : {}),
       ...this.options.env,
     };
   }

@@ -9,7 +9,7 @@ export const ExitCode = {
   NOT_FOUND: 3,
   /** No credential, or the credential was refused or lacks the role (401, 403). */
   AUTH: 4,
-  /** The request conflicts with the current state: gate closed, dedupe conflict, plan changed (409). */
+  /** The request conflicts with the current state: gate closed, dedupe conflict, plan changed, last admin key (409). */
   CONFLICT: 5,
   /** Not finished yet: the run is still going (`status --exit-status`, `watch --timeout`). */
   PENDING: 8,
@@ -26,7 +26,7 @@ Exit codes:
   2   usage error, or the API refused the input (400)
   3   not found (404: run, gate, key, webhook)
   4   authentication needed or refused (401, 403)
-  5   conflict (409: gate closed, dedupe conflict, already voted, plan changed)
+  5   conflict (409: gate closed, dedupe conflict, already voted, plan changed, last admin key)
   8   pending: the run has not finished
   78  invalid setting (GATEHOUSE_URL, DATABASE_URL, ...)`;
 

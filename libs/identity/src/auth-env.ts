@@ -6,6 +6,12 @@ import { JWT_ALGORITHMS, loadPublicKeyFile, type JwtSettings } from './jwt-verif
 export const AUTH_MODES = ['off', 'required'] as const;
 export type AuthMode = (typeof AUTH_MODES)[number];
 
+/**
+ * The rule of AUTH_MODE, for AuthEnv and for a process that judges no credential but must know
+ * whether it runs shared (escalation refuses its development defaults under `required`).
+ */
+export const IsAuthMode = () => IsIn(AUTH_MODES);
+
 type Raw = Record<string, unknown>;
 const jwtConfigured = (o: Raw) => Boolean(o.AUTH_JWKS_URL) || Boolean(o.AUTH_JWT_PUBLIC_KEY_FILE);
 
@@ -47,7 +53,7 @@ const Check = (name: string, problem: (value: unknown, o: Raw) => string | undef
  */
 export class AuthEnv extends PolicyEnv {
   /** `off`: requests without a credential act as `anonymous` (every role); `required`: they are 401. */
-  @IsIn(AUTH_MODES)
+  @IsAuthMode()
   AUTH_MODE: string = 'off';
 
   @ValidateIf((o: Raw) => o.AUTH_JWKS_URL !== '')

@@ -42,3 +42,36 @@ describe('EscalationEnv: webhooks', () => {
     expect(attempt).not.toThrow(/short-secret-value/);
   });
 });
+
+describe('EscalationEnv: no development key under AUTH_MODE=required', () => {
+  const key = 'k'.repeat(44);
+
+  it('refuses an empty WEBHOOK_SECRET_KEY under AUTH_MODE=required, naming the variable', () => {
+    const attempt = () => validateEnv(EscalationEnv, { AUTH_MODE: 'required' });
+    expect(attempt).toThrow(EnvValidationError);
+    expect(attempt).toThrow(/WEBHOOK_SECRET_KEY is required when AUTH_MODE=required/);
+    expect(() => validateEnv(EscalationEnv, { AUTH_MODE: 'required', WEBHOOK_SECRET_KEY: '' })).toThrow(
+      /WEBHOOK_SECRET_KEY/,
+    );
+  });
+
+  it('starts under AUTH_MODE=required with a key, and under off without one (the laptop)', () => {
+    expect(validateEnv(EscalationEnv, { AUTH_MODE: 'required', WEBHOOK_SECRET_KEY: key })).toMatchObject({
+      AUTH_MODE: 'required',
+      WEBHOOK_SECRET_KEY: key,
+    });
+    expect(validateEnv(EscalationEnv, {}).AUTH_MODE).toBe('off');
+    expect(validateEnv(EscalationEnv, { AUTH_MODE: 'off' }).WEBHOOK_SECRET_KEY).toBe('');
+  });
+
+  it('still refuses a short key under AUTH_MODE=required, never printing it', () => {
+    const attempt = () =>
+      validateEnv(EscalationEnv, { AUTH_MODE: 'required', WEBHOOK_SECRET_KEY: 'short-secret-value' });
+    expect(attempt).toThrow(/at least 32 characters/);
+    expect(attempt).not.toThrow(/short-secret-value/);
+  });
+
+  it('refuses an AUTH_MODE the other services would refuse', () => {
+    expect(() => validateEnv(EscalationEnv, { AUTH_MODE: 'on', WEBHOOK_SECRET_KEY: key })).toThrow(/AUTH_MODE/);
+  });
+});

@@ -1,6 +1,19 @@
-import { IsBoolean, IsInt, IsNumber, Max, Min, MinLength, ValidateBy, ValidateIf } from 'class-validator';
+import { IsBoolean, IsInt, IsNumber, Max, Min, ValidateBy } from 'class-validator';
 import { BoolFromEnv, CommonEnv } from '@gatehouse/contracts';
+import { IsAuthMode } from '@gatehouse/identity';
 import { DEFAULT_RETRY_SCHEDULE_S, parseRetrySchedule } from '../webhooks/retry-schedule';
+
+/** What is wrong with WEBHOOK_SECRET_KEY, never quoting it; undefined when it is fine. */
+function secretKeyProblem(value: unknown, env: Pick<EscalationEnv, 'AUTH_MODE'>): string | undefined {
+  if (typeof value !== 'string') return 'WEBHOOK_SECRET_KEY must be a string';
+  if (value === '') {
+    return env.AUTH_MODE === 'required'
+      ? 'WEBHOOK_SECRET_KEY is required when AUTH_MODE=required: without it webhook secrets are sealed with the built-in development key (e.g. openssl rand -base64 32)'
+      : undefined;
+  }
+  if (value.length < 32) return 'WEBHOOK_SECRET_KEY must be at least 32 characters (e.g. openssl rand -base64 32)';
+  return undefined;
+}
 
 export class EscalationEnv extends CommonEnv {
   /**
@@ -12,12 +25,23 @@ export class EscalationEnv extends CommonEnv {
   @Max(3600)
   TIMER_RESCAN_S = 30;
 
+  /** Read only to know whether this is a shared installation: escalation judges no credential. */
+  @IsAuthMode()
+  AUTH_MODE: string = 'off';
+
   /**
    * Encrypts the webhook endpoints' signing secrets at rest (AES-256-GCM, key = SHA-256 of this
-   * value). At least 32 characters; empty uses a built-in development key and says so at start.
+   * value). At least 32 characters; empty uses a built-in development key and says so at start,
+   * which AUTH_MODE=required refuses.
    */
-  @ValidateIf((env: EscalationEnv) => env.WEBHOOK_SECRET_KEY !== '')
-  @MinLength(32, { message: 'WEBHOOK_SECRET_KEY must be at least 32 characters (e.g. openssl rand -base64 32)' })
+  @ValidateBy({
+    name: 'webhookSecretKey',
+    validator: {
+      validate: (value: unknown, args) => secretKeyProblem(value, args?.object as EscalationEnv) === undefined,
+      defaultMessage: (args) =>
+        secretKeyProblem(args?.value, args?.object as EscalationEnv) ?? 'invalid WEBHOOK_SECRET_KEY',
+    },
+  })
   WEBHOOK_SECRET_KEY = '';
 
   /** Allow http:// and private, loopback and link-local webhook addresses (tests, a lab). */

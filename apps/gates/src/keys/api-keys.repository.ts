@@ -63,6 +63,20 @@ export class ApiKeysRepository {
     return rows.map(toView);
   }
 
+  /**
+   * Locks the active (unrevoked) admin keys, in id order so that two revokers never deadlock, and
+   * returns their ids. Call it inside the revoking transaction: a concurrent revocation waits for
+   * the lock and then sees the committed revocation, so two of them cannot revoke the last two.
+   */
+  async lockActiveAdminIds(tx: Db): Promise<string[]> {
+    const rows = await queryRows<{ id: string }>(
+      tx,
+      `SELECT id FROM gates.api_keys WHERE $1 = ANY (roles) AND revoked_at IS NULL ORDER BY id FOR UPDATE`,
+      [Role.ADMIN],
+    );
+    return rows.map((r) => r.id);
+  }
+
   /** Revokes once: a second call keeps the first revocation's time and author. */
   async revoke(db: Db, id: string, revokedBy: string): Promise<ApiKeyView | undefined> {
     const row = await queryOne<KeyRow>(

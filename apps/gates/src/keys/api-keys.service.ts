@@ -12,6 +12,7 @@ import {
   type ApiKeyView,
   type VerifiedApiKey,
 } from '@gatehouse/contracts';
+import { inTransaction } from '@gatehouse/persistence';
 import { ApiKeysRepository } from './api-keys.repository';
 
 const SHA256_HEX = /^[a-f0-9]{64}$/;
@@ -62,9 +63,20 @@ export class ApiKeysService {
   async revoke(body: unknown): Promise<ApiKeyView> {
     const id = field(body, 'id', /^[\x21-\x7e]+$/, 64);
     const revokedBy = field(body, 'revokedBy', /^[\x21-\x7e]+$/);
-    const view = isUuid(id) ? await this.keys.revoke(this.ds.manager, id.toLowerCase(), revokedBy) : undefined;
-    if (!view) throw new GatehouseError(ErrorCode.KEY_NOT_FOUND, `no API key ${id}`);
-    return view;
+    if (!isUuid(id)) throw new GatehouseError(ErrorCode.KEY_NOT_FOUND, `no API key ${id}`);
+    const keyId = id.toLowerCase();
+    return inTransaction(this.ds, async (tx) => {
+      const admins = await this.keys.lockActiveAdminIds(tx);
+      if (admins.length === 1 && admins[0] === keyId) {
+        throw new GatehouseError(
+          ErrorCode.LAST_ADMIN_KEY,
+          `API key ${keyId} is the last active admin key; create another admin key before revoking it`,
+        );
+      }
+      const view = await this.keys.revoke(tx, keyId, revokedBy);
+      if (!view) throw new GatehouseError(ErrorCode.KEY_NOT_FOUND, `no API key ${id}`);
+      return view;
+    });
   }
 
   /** The key's principal data, or UNAUTHENTICATED for a digest of no active key. */

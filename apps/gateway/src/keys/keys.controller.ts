@@ -34,7 +34,7 @@ export class KeysController {
   @HttpCode(200)
   @ApiParam({ name: 'id', description: 'The key id', schema: { type: 'string', format: 'uuid' } })
   @ApiAnswer(200, 'ApiKey', 'The key, revoked (again: revoking is idempotent)')
-  @ApiErrors(ErrorCode.FORBIDDEN, ErrorCode.KEY_NOT_FOUND, ErrorCode.SERVICE_UNAVAILABLE)
+  @ApiErrors(ErrorCode.FORBIDDEN, ErrorCode.KEY_NOT_FOUND, ErrorCode.LAST_ADMIN_KEY, ErrorCode.SERVICE_UNAVAILABLE)
   revoke(@Param('id') id: string, @CurrentPrincipal() principal: Principal): Promise<ApiKeyView> {
     return this.keys.revoke(id, principal);
   }

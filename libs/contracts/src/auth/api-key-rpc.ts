@@ -50,7 +50,7 @@ export interface VerifiedApiKey {
   roles: string[];
 }
 
-/** `rpc.gates.keys.revoke` -> ApiKeyView (idempotent), or KEY_NOT_FOUND. */
+/** `rpc.gates.keys.revoke` -> ApiKeyView (idempotent), or KEY_NOT_FOUND, or LAST_ADMIN_KEY. */
 export interface RevokeApiKeyRequest {
   id: string;
   revokedBy: string;

@@ -22,6 +22,8 @@ export enum ErrorCode {
   INTENT_NOT_FOUND = 'INTENT_NOT_FOUND',
   RUN_NOT_FOUND = 'RUN_NOT_FOUND',
   KEY_NOT_FOUND = 'KEY_NOT_FOUND',
+  /** Revoking this key would leave no active API key with the `admin` role (nobody could manage keys). */
+  LAST_ADMIN_KEY = 'LAST_ADMIN_KEY',
   /** No webhook endpoint with that id (or it was deleted). */
   WEBHOOK_NOT_FOUND = 'WEBHOOK_NOT_FOUND',
   /** No delivery with that id for that endpoint. */
@@ -81,6 +83,7 @@ export const ERROR_STATUS: { readonly [K in ErrorCode]: number } = {
   [ErrorCode.INTENT_NOT_FOUND]: 404,
   [ErrorCode.RUN_NOT_FOUND]: 404,
   [ErrorCode.KEY_NOT_FOUND]: 404,
+  [ErrorCode.LAST_ADMIN_KEY]: 409,
   [ErrorCode.WEBHOOK_NOT_FOUND]: 404,
   [ErrorCode.DELIVERY_NOT_FOUND]: 404,
   [ErrorCode.WEBHOOK_URL_REFUSED]: 400,
