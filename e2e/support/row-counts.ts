@@ -21,8 +21,23 @@ export const WRITABLE_TABLES = [
   'escalation.outbox',
 ];
 
-/** Row counts of every writable table, to prove a rejected request wrote nothing. */
-export async function rowCounts(db: TestDatabase): Promise<Record<string, number>> {
+/**
+ * Row counts of every writable table, to prove a rejected request wrote nothing. The escalation
+ * service arms a gate's timer a moment after the gate opens: the counts are read once every pending
+ * gate has its timer, so that arming is not mistaken for a write of the request under test.
+ */
+export async function rowCounts(db: TestDatabase, timeoutMs = 15_000): Promise<Record<string, number>> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const [{ unarmed }] = await db.query<{ unarmed: number }>(
+      `SELECT count(*)::int AS unarmed FROM gates.gates g
+       WHERE g.state = 'PENDING'
+         AND NOT EXISTS (SELECT 1 FROM escalation.timers t WHERE t.workflow_id = g.workflow_id AND t.gate_key = g.gate_key)`,
+    );
+    if (unarmed === 0) break;
+    if (Date.now() > until) throw new Error(`${unarmed} pending gates still have no timer after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
   const sql = WRITABLE_TABLES.map((t) => `SELECT '${t}' AS t, count(*)::int AS n FROM ${t}`).join(' UNION ALL ');
   const rows = await db.query<{ t: string; n: number }>(sql);
   return Object.fromEntries(rows.map((r) => [r.t, r.n]));
