@@ -15,6 +15,7 @@ import { canDecide } from '../lib/roles';
 import { Link } from '../router';
 import { DecisionForm } from './decision-form';
 import type { GateHistory, GateView, PolicyExtras } from './gate-types';
+import { TableHead } from '../components/table-head';
 
 /**
  * One gate: what is asked (prompt, plan and its versions), its risk and policy, the votes, the
@@ -183,17 +184,7 @@ export function GatePage({ wid, gateKey }: { wid: string; gateKey: string }) {
       <h2>Votes and ledger rows</h2>
       <ErrorBox error={history.error} />
       <table data-testid="ledger">
-        <thead>
-          <tr>
-            <th scope="col">Time</th>
-            <th scope="col">Actor</th>
-            <th scope="col">Choice</th>
-            <th scope="col">Rationale</th>
-            <th scope="col">Origin</th>
-            <th scope="col">Dedupe key</th>
-            <th scope="col">Payload hash</th>
-          </tr>
-        </thead>
+        <TableHead columns={['Time', 'Actor', 'Choice', 'Rationale', 'Origin', 'Dedupe key', 'Payload hash']} />
         <tbody>
           {ledger.map((r) => {
             const p = r.payload as { choice?: string; rationale?: string; patch?: unknown[] };
@@ -224,15 +215,7 @@ export function GatePage({ wid, gateKey }: { wid: string; gateKey: string }) {
 
       <h2>Audit trail</h2>
       <table data-testid="audit">
-        <thead>
-          <tr>
-            <th scope="col">Time</th>
-            <th scope="col">Outcome</th>
-            <th scope="col">Actor</th>
-            <th scope="col">Dedupe key</th>
-            <th scope="col">Detail</th>
-          </tr>
-        </thead>
+        <TableHead columns={['Time', 'Outcome', 'Actor', 'Dedupe key', 'Detail']} />
         <tbody>
           {(history.data?.audit ?? []).map((a, i) => (
             <tr key={i}>

@@ -11,6 +11,7 @@ import { countdown } from '../lib/format';
 import { filtersFromSearch, inboxApiQuery, searchOfFilters, type InboxFilters } from '../lib/inbox-filters';
 import { Link, navigate, useSearch } from '../router';
 import { InboxFiltersForm } from './inbox-filters-form';
+import { TableHead } from '../components/table-head';
 
 const PAGE_SIZE = 50;
 /** The API's largest page (`limit` 1..200). */
@@ -86,15 +87,7 @@ export function InboxPage() {
       )}
       {items.length > 0 && (
         <table data-testid="inbox">
-          <thead>
-            <tr>
-              <th scope="col">Gate</th>
-              <th scope="col">Run</th>
-              <th scope="col">Risk</th>
-              <th scope="col">Approvals</th>
-              <th scope="col">Deadline</th>
-            </tr>
-          </thead>
+          <TableHead columns={['Gate', 'Run', 'Risk', 'Approvals', 'Deadline']} />
           <tbody>
             {items.map((i) => (
               <tr key={`${i.workflowId}/${i.gateKey}`} data-testid={`inbox-item-${i.workflowId}`}>

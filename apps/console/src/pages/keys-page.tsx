@@ -7,6 +7,7 @@ import { SecretOnce } from '../components/secret-once';
 import { useResource } from '../components/use-resource';
 import { when } from '../lib/format';
 import { isAdmin } from '../lib/roles';
+import { TableHead } from '../components/table-head';
 
 /** API keys (admin only): create one (its secret shown once), list them, revoke one. */
 export function KeysPage() {
@@ -74,19 +75,7 @@ export function KeysPage() {
       )}
       <ErrorBox error={error ?? keys.error} />
       <table data-testid="keys">
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Prefix</th>
-            <th scope="col">Roles</th>
-            <th scope="col">Created</th>
-            <th scope="col">Last used</th>
-            <th scope="col">Revoked</th>
-            <th scope="col">
-              <span className="sr-only">Actions</span>
-            </th>
-          </tr>
-        </thead>
+        <TableHead columns={['Name', 'Prefix', 'Roles', 'Created', 'Last used', 'Revoked']} actions />
         <tbody>
           {(keys.data ?? []).map((k) => (
             <tr key={k.id} data-testid={`key-${k.name}`}>

@@ -12,6 +12,7 @@ import { useThrottled } from '../components/use-throttled';
 import { countdown, when } from '../lib/format';
 import { canControlRuns } from '../lib/roles';
 import { Link } from '../router';
+import { TableHead } from '../components/table-head';
 
 const TERMINAL = ['SUCCESS', 'ERROR', 'CANCELLED', 'MAX_RECOVERY_ATTEMPTS_EXCEEDED'];
 /** The fixed pipeline (DESIGN section 2), the plan gate between CompileST and ApplyPatchST. */
@@ -142,15 +143,7 @@ export function RunPage({ wid }: { wid: string }) {
         <p className="sub">No gate has opened yet.</p>
       ) : (
         <table data-testid="run-gates">
-          <thead>
-            <tr>
-              <th scope="col">Gate</th>
-              <th scope="col">State</th>
-              <th scope="col">Risk</th>
-              <th scope="col">Approvals</th>
-              <th scope="col">Deadline</th>
-            </tr>
-          </thead>
+          <TableHead columns={['Gate', 'State', 'Risk', 'Approvals', 'Deadline']} />
           <tbody>
             {list.map((g) => (
               <tr key={g.gateKey}>

@@ -6,6 +6,7 @@ import { ErrorBox } from '../components/error-box';
 import { useResource } from '../components/use-resource';
 import { when } from '../lib/format';
 import { Link } from '../router';
+import { TableHead } from '../components/table-head';
 
 /**
  * Deliveries change without a push (retries, redeliveries, a 410 that disables the endpoint): the open
@@ -75,21 +76,10 @@ export function WebhookDeliveries({ endpoint, onRefresh }: { endpoint: WebhookVi
       {list.data && items.length === 0 && <p className="sub">Nothing delivered yet.</p>}
       {items.length > 0 && (
         <table data-testid="delivery-list">
-          <thead>
-            <tr>
-              <th scope="col">Event</th>
-              <th scope="col">Run</th>
-              <th scope="col">Status</th>
-              <th scope="col">Attempts</th>
-              <th scope="col">Last code</th>
-              <th scope="col">Latency</th>
-              <th scope="col">Next attempt</th>
-              <th scope="col">Created</th>
-              <th scope="col">
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHead
+            columns={['Event', 'Run', 'Status', 'Attempts', 'Last code', 'Latency', 'Next attempt', 'Created']}
+            actions
+          />
           <tbody>
             {items.map((d) => (
               <tr key={d.id} data-testid={`delivery-${d.id}`}>

@@ -12,6 +12,7 @@ import { isAdmin } from '../lib/roles';
 import { WebhookDeliveries } from './webhook-deliveries';
 import { WebhookEventsEditor } from './webhook-events-editor';
 import { WebhookForm } from './webhook-form';
+import { TableHead } from '../components/table-head';
 
 /**
  * Outbound webhooks (admin only, DESIGN section 13): register an endpoint (its signing secret shown
@@ -79,17 +80,7 @@ export function WebhooksPage() {
       {hooks.data && list.length === 0 && <p className="sub">No webhook is registered.</p>}
       {list.length > 0 && (
         <table data-testid="webhooks">
-          <thead>
-            <tr>
-              <th scope="col">URL</th>
-              <th scope="col">Events</th>
-              <th scope="col">State</th>
-              <th scope="col">Created</th>
-              <th scope="col">
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHead columns={['URL', 'Events', 'State', 'Created']} actions />
           <tbody>
             {list.map((w) => (
               <tr key={w.id} data-testid={`webhook-${w.id}`}>
