@@ -58,7 +58,13 @@ describe('GatesEnv AUTH_BOOTSTRAP_ADMIN_KEY', () => {
     expect(validateEnv(GatesEnv, {}).AUTH_BOOTSTRAP_ADMIN_KEY).toBe('');
   });
 
-  it.each(['admin', 'changeme-changeme-changeme-changeme', `${generateApiKey().slice(0, -1)}x`])(
+  /** A keygen key with its last character changed, so its checksum no longer matches. */
+  const corrupted = () => {
+    const key = generateApiKey();
+    return `${key.slice(0, -1)}${key.endsWith('x') ? 'y' : 'x'}`;
+  };
+
+  it.each(['admin', 'changeme-changeme-changeme-changeme', corrupted()])(
     'refuses the weak or malformed value %s without printing it',
     (value) => {
       let message = '';
