@@ -1,7 +1,23 @@
 import { createServer } from 'node:net';
 
-/** A TCP port on 127.0.0.1 that was free a moment ago. */
-export function freePort(): Promise<number> {
+/**
+ * Ports this module has handed out. A port is free only until its caller binds it, and the kernel may
+ * offer a just-closed port again at once: a three-node cluster once got the same client port for two
+ * nodes. No port is handed out twice, so callers choosing several ports before binding them never share one.
+ */
+const handedOut = new Set<number>();
+
+/** A TCP port on 127.0.0.1 that was free a moment ago, and not handed out before by this module. */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await anyFreePort();
+    if (handedOut.has(port)) continue;
+    handedOut.add(port);
+    return port;
+  }
+}
+
+function anyFreePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.unref();
