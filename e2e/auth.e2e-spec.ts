@@ -1,12 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { generateApiKey } from '@gatehouse/identity';
 import { Stack } from '../tools/test-support/stack';
-import { Api, eventually } from './support/http';
+import { Api, bearer, eventually } from './support/http';
 import { TestIdentityProvider } from './support/identity-provider';
 import { rowCounts } from './support/row-counts';
 import { planGateOpen, runReaches, startRun } from './support/scenario';
-
-const bearer = (credential: string) => ({ authorization: `Bearer ${credential}` });
 
 /** DESIGN section 10 over REST, with AUTH_MODE=required: every refusal is its code and writes nothing. */
 describe('identity on HTTP (e2e, AUTH_MODE=required)', () => {

@@ -1,10 +1,8 @@
 import { generateApiKey } from '@gatehouse/identity';
 import { Stack } from '../tools/test-support/stack';
-import { Api, eventually } from './support/http';
+import { Api, bearer, eventually } from './support/http';
 import { rowCounts, settledRowCounts } from './support/row-counts';
 import { planGateOpen, startRun } from './support/scenario';
-
-const bearer = (credential: string) => ({ authorization: `Bearer ${credential}` });
 
 /** GET /api/gates (DESIGN section 14) over the real processes, with two principals under AUTH_MODE=required. */
 describe('the operators inbox (e2e)', () => {

@@ -1,10 +1,8 @@
 import { generateApiKey } from '@gatehouse/identity';
 import { Stack } from '../tools/test-support/stack';
-import { Api } from './support/http';
+import { Api, bearer } from './support/http';
 import { TestIdentityProvider } from './support/identity-provider';
 import { rowCounts } from './support/row-counts';
-
-const bearer = (credential: string) => ({ authorization: `Bearer ${credential}` });
 
 /** Keys are the only way into key management under AUTH_MODE=required: the last admin key stays. */
 describe('the last admin key (e2e, AUTH_MODE=required)', () => {

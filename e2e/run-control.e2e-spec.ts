@@ -1,10 +1,9 @@
 import { generateApiKey } from '@gatehouse/identity';
 import { Stack } from '../tools/test-support/stack';
-import { Api, eventually } from './support/http';
+import { Api, bearer, eventually } from './support/http';
 import { rowCounts } from './support/row-counts';
 import { planGateOpen, runReaches, startRun } from './support/scenario';
 
-const bearer = (credential: string) => ({ authorization: `Bearer ${credential}` });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Pause, resume and cancel (DESIGN section 12) over the real processes, under AUTH_MODE=required. */

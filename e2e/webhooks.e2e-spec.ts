@@ -2,9 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { generateApiKey } from '@gatehouse/identity';
 import { Stack } from '../tools/test-support/stack';
 import { WebhookReceiver } from '../tools/test-support/webhook-receiver';
-import { Api } from './support/http';
-
-const bearer = (credential: string) => ({ authorization: `Bearer ${credential}` });
+import { Api, bearer } from './support/http';
 
 /**
  * The admin routes of DESIGN section 13 over real HTTP, AUTH_MODE=required: admin only, every

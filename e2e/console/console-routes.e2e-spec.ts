@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { generateApiKey } from '@gatehouse/identity';
 import { Stack } from '../../tools/test-support/stack';
-import { Api } from '../support/http';
+import { Api, bearer } from '../support/http';
 import { rowCounts } from '../support/row-counts';
 import { planGateOpen, startRun } from '../support/scenario';
-
-const bearer = (credential: string) => ({ authorization: `Bearer ${credential}` });
 
 /** Reads server-sent `data:` lines from a fetch body until `until` is satisfied or the time is up. */
 async function readFeed(res: Response, until: (events: any[]) => boolean, timeoutMs = 20_000): Promise<any[]> {

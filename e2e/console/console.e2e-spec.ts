@@ -1,11 +1,9 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { generateApiKey } from '@gatehouse/identity';
 import { Stack } from '../../tools/test-support/stack';
-import { Api } from '../support/http';
+import { Api, bearer } from '../support/http';
 import { planGateOpen, runReaches, startRun } from '../support/scenario';
 import { clickAndCapture, closeTraced, launchChromium, screenshot, signIn, tracedContext } from './browser';
-
-const bearer = (credential: string) => ({ authorization: `Bearer ${credential}` });
 
 /**
  * The web console in headless Chromium against the real stack (AUTH_MODE=required): sign-in, the

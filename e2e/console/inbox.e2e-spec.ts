@@ -4,11 +4,9 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { generateApiKey } from '@gatehouse/identity';
 import { scratchDir } from '../../tools/test-support/paths';
 import { Stack } from '../../tools/test-support/stack';
-import { Api, eventually } from '../support/http';
+import { Api, bearer, eventually } from '../support/http';
 import { planGateOpen, startRun } from '../support/scenario';
 import { closeTraced, launchChromium, screenshot, signIn, tracedContext } from './browser';
-
-const bearer = (credential: string) => ({ authorization: `Bearer ${credential}` });
 
 /** The console's inbox over GET /api/gates (DESIGN section 14), live through GET /api/stream/gates. */
 describe('console inbox (e2e, Chromium)', () => {

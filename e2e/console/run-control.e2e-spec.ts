@@ -1,11 +1,9 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { generateApiKey } from '@gatehouse/identity';
 import { Stack } from '../../tools/test-support/stack';
-import { Api, eventually } from '../support/http';
+import { Api, bearer, eventually } from '../support/http';
 import { planGateOpen, runReaches, startRun } from '../support/scenario';
 import { clickAndCapture, closeTraced, launchChromium, screenshot, signIn, tracedContext } from './browser';
-
-const bearer = (credential: string) => ({ authorization: `Bearer ${credential}` });
 
 /** Pause, resume and cancel from a run's page (DESIGN section 12), against the real stack. */
 describe('console run control (e2e, Chromium)', () => {

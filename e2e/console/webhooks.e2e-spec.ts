@@ -2,11 +2,9 @@ import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { generateApiKey } from '@gatehouse/identity';
 import { Stack } from '../../tools/test-support/stack';
 import { WebhookReceiver } from '../../tools/test-support/webhook-receiver';
-import { Api } from '../support/http';
+import { Api, bearer } from '../support/http';
 import { planGateOpen, startRun } from '../support/scenario';
 import { clickAndCapture, closeTraced, launchChromium, screenshot, signIn, tracedContext } from './browser';
-
-const bearer = (credential: string) => ({ authorization: `Bearer ${credential}` });
 
 /**
  * The console's webhooks page (DESIGN sections 13 and 14) against the real stack and a loopback

@@ -80,3 +80,6 @@ export async function eventually<T>(
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/** The Authorization header of a key or token. */
+export const bearer = (credential: string) => ({ authorization: `Bearer ${credential}` });
