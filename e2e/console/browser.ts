@@ -23,7 +23,11 @@ export async function tracedContext(browser: Browser): Promise<BrowserContext> {
   return context;
 }
 
-export async function closeTraced(context: BrowserContext | undefined, name: string): Promise<void> {
+/** The running test's name as a file name. */
+const currentTestFileName = () => expect.getState().currentTestName?.replace(/\W+/g, '-').slice(0, 80) ?? 'test';
+
+/** Saves the context's trace (under the running test's name unless told otherwise) and closes it. */
+export async function closeTraced(context: BrowserContext | undefined, name = currentTestFileName()): Promise<void> {
   if (!context) return;
   await context.tracing.stop({ path: join(ARTIFACTS, `${name}-trace.zip`) }).catch(() => undefined);
   await context.close();

@@ -42,7 +42,7 @@ describe('web console (e2e, Chromium)', () => {
   });
 
   afterEach(async () => {
-    await closeTraced(context, expect.getState().currentTestName?.replace(/\W+/g, '-').slice(0, 80) ?? 'test');
+    await closeTraced(context);
   });
 
   /** A run of the operator's, waiting at its plan gate. */

@@ -43,7 +43,7 @@ describe('console run control (e2e, Chromium)', () => {
   });
 
   afterEach(async () => {
-    await closeTraced(context, expect.getState().currentTestName?.replace(/\W+/g, '-').slice(0, 80) ?? 'test');
+    await closeTraced(context);
   });
 
   async function runPageAtPlanGate(): Promise<string> {

@@ -57,7 +57,7 @@ describe('console webhooks (e2e, Chromium)', () => {
   });
 
   afterEach(async () => {
-    await closeTraced(context, expect.getState().currentTestName?.replace(/\W+/g, '-').slice(0, 80) ?? 'test');
+    await closeTraced(context);
   });
 
   /** A run whose plan gate opened (one gate.opened fact), and its row in the open deliveries list. */
